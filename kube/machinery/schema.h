@@ -1,0 +1,24 @@
+// What the simulator knows of the schema of built-in kinds: how each list merges. Server-side
+// apply and strategic merge patch both use it: `containers` merge by `name`, `ports` of a
+// container by `containerPort`+`protocol`, `args` are atomic, `finalizers` are a set, ...
+// Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ferry::kube {
+
+struct ListType {
+  enum Kind { kAtomic, kMap, kSet };
+  Kind kind = kAtomic;
+  std::vector<std::string> keys;  // for kMap: the merge key fields, in order
+};
+
+// The list type at `path` (field names from the object root, no indices, e.g.
+// {"spec","template","spec","containers"}) of a `kind` in `group`. Unknown lists are atomic,
+// as for custom resources without x-kubernetes-list-type.
+ListType list_type(std::string_view group, std::string_view kind, const std::vector<std::string>& path);
+
+}  // namespace ferry::kube
