@@ -1,15 +1,79 @@
+#include <csignal>
+#include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.h"
+#include "cli/signals.h"
+#include "kube/sim/api_server.h"
 
 namespace ferry::cli {
+namespace {
+
+struct SimFlags {
+  std::string listen = "127.0.0.1:6443";
+  std::string kubeconfig_out;
+  bool tls = false;
+  int ready_delay_ms = 500;
+  std::string token;
+  int threads = 2;
+};
+
+bool split_host_port(const std::string& listen, std::string& host, int& port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = listen.substr(0, colon);
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    return false;
+  }
+  return port >= 0 && port < 65536 && !host.empty();
+}
+
+int run_sim(const SimFlags& flags) {
+  kube::sim::SimOptions options;
+  if (!split_host_port(flags.listen, options.host, options.port)) {
+    std::cerr << "ferry sim: --listen wants HOST:PORT, got \"" << flags.listen << "\"\n";
+    return 2;
+  }
+  options.tls = flags.tls;
+  options.ready_delay_ms = flags.ready_delay_ms;
+  options.token = flags.token;
+  options.threads = flags.threads;
+  kube::sim::ApiServer server(options);
+  std::string error = server.start();
+  if (!error.empty()) {
+    std::cerr << "ferry sim: " << error << "\n";
+    return 1;
+  }
+  if (!flags.kubeconfig_out.empty()) {
+    std::ofstream out(flags.kubeconfig_out, std::ios::trunc);
+    out << server.kubeconfig();
+    if (!out) {
+      std::cerr << "ferry sim: cannot write " << flags.kubeconfig_out << "\n";
+      return 1;
+    }
+  }
+  std::cout << "ferry sim ready on " << server.server_url() << (flags.kubeconfig_out.empty() ? "" : " kubeconfig ")
+            << flags.kubeconfig_out << std::endl;
+  wait_for_termination();
+  server.stop();
+  return 0;
+}
+
+}  // namespace
 
 void add_sim_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("sim", "Run the Kubernetes API simulator");
-  cmd->callback([&exit_code] {
-    std::cerr << "ferry sim: not built yet\n";
-    exit_code = 2;
-  });
+  auto flags = std::make_shared<SimFlags>();
+  auto* cmd = app.add_subcommand("sim", "Run the Kubernetes API simulator (for tests, benchmarks and demos)");
+  cmd->add_option("--listen", flags->listen, "HOST:PORT to serve on (port 0 picks one)");
+  cmd->add_option("--kubeconfig-out", flags->kubeconfig_out, "write a kubeconfig for this simulator here");
+  cmd->add_flag("--tls", flags->tls, "serve HTTPS with a generated CA (in the kubeconfig)");
+  cmd->add_option("--ready-delay-ms", flags->ready_delay_ms, "how long workloads take to become ready");
+  cmd->add_option("--token", flags->token, "bearer token to require (generated when absent)");
+  cmd->add_option("--threads", flags->threads, "I/O threads");
+  cmd->callback([flags, &exit_code] { exit_code = run_sim(*flags); });
 }
 
 }  // namespace ferry::cli

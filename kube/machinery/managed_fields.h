@@ -22,14 +22,15 @@
 
 namespace ferry::kube {
 
+// Owns its strings: requests are built from temporaries (type.api_version(), now()).
 struct ApplyRequest {
-  std::string_view group;        // "" for core
-  std::string_view kind;
-  std::string_view api_version;  // written into the managedFields entry ("apps/v1")
-  std::string_view manager;      // fieldManager (required, non-empty)
-  std::string_view subresource;  // "" or "status" / "scale"
+  std::string group;        // "" for core
+  std::string kind;
+  std::string api_version;  // written into the managedFields entry ("apps/v1")
+  std::string manager;      // fieldManager (required, non-empty)
+  std::string subresource;  // "" or "status" / "scale"
   bool force = false;
-  std::string_view now;          // RFC 3339 time for the entry, e.g. "2026-11-23T09:00:00Z"
+  std::string now;          // RFC 3339 time for the entry, e.g. "2026-11-23T09:00:00Z"
 };
 
 // `live` is null when the object does not exist yet. Returns the merged object with

@@ -21,4 +21,9 @@ struct ListType {
 // as for custom resources without x-kubernetes-list-type.
 ListType list_type(std::string_view group, std::string_view kind, const std::vector<std::string>& path);
 
+// The value a map list's key field takes when an item omits it, because the API server defaults
+// it before items are matched: "TCP" for `protocol` (ports of containers and Services). Empty
+// when the key has no default, in which case an item without it is invalid.
+std::string_view list_key_default(std::string_view key);
+
 }  // namespace ferry::kube
