@@ -32,7 +32,9 @@ struct Document {
 //   "apps/web.yaml: document 2, line 14: illegal map value".
 Result<std::vector<Document>> parse_stream(std::string_view text, std::string_view source);
 
-// Like parse_stream, then replaces every `kind: List` (or *List with `items`) by its items.
+// Like parse_stream, then, as kubectl does, replaces every object that has `items` (a `List`, a
+// `ConfigMapList`, ...) by its items; items naming neither kind nor apiVersion take the list's
+// (kind minus "List"). Documents that are not objects, and lists inside lists, are Invalid.
 Result<std::vector<Json>> parse_objects(std::string_view text, std::string_view source);
 
 // Emits one document as block YAML that parse_stream reads back to an equal value: strings that

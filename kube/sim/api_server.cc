@@ -348,7 +348,13 @@ http::Response ApiServer::Impl::handle(http::Request& request) {
     std::string a = agent ? *agent : "unknown";
     ctx.field_manager = a.substr(0, a.find('/'));
   }
-  http::Response response = dispatch(ctx);
+  http::Response response;
+  try {
+    response = dispatch(ctx);
+  } catch (const nlohmann::json::exception& e) {
+    // A body of the right syntax but wrong shape ("metadata": 5): the client's mistake.
+    response = error_response(Status::BadRequest(std::string("the request body has a field of the wrong type: ") + e.what()));
+  }
   std::lock_guard lock(faults_mutex);
   if (faults.latency_ms > 0) response.delay = std::chrono::milliseconds(faults.latency_ms);
   return finish(std::move(response));

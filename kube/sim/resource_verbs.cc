@@ -55,6 +55,11 @@ Result<Json> decode_body(const http::Request& request) {
   if (docs->size() != 1 || !(*docs)[0].value.is_object()) {
     return Status::BadRequest("the request body must hold exactly one YAML object");
   }
+  try {
+    (void)(*docs)[0].value.dump();  // YAML does not check UTF-8; JSON output must be valid
+  } catch (const nlohmann::json::exception&) {
+    return Status::BadRequest("the request body is not valid UTF-8");
+  }
   return std::move((*docs)[0].value);
 }
 
