@@ -525,28 +525,8 @@ TEST(ServerSideApplyTest, EntriesAreOrderedApplyFirst) {
   EXPECT_EQ(live["metadata"]["managedFields"][1]["operation"], "Update");
 }
 
-TEST(ServerSideApplyTest, ManyAppliesPerSecond) {
-  // The simulator's budget: 2,000 applies/s of small objects on one core (about 30,000/s
-  // measured on a shared dev machine); sanitizer builds get slack.
-#if defined(__SANITIZE_ADDRESS__)
-  constexpr double kBudgetSeconds = 10.0;
-#else
-  constexpr double kBudgetSeconds = 1.0;
-#endif
-  json live = apply(nullptr, kConfig, "ferry");
-  record_update(nullptr, live, request("creator"));
-  json config = kConfig;
-  const int kApplies = 2000;
-  auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < kApplies; ++i) {
-    config["spec"]["replicas"] = i % 3;
-    auto result = server_side_apply(live, config, request("ferry", true));
-    ASSERT_TRUE(result.ok());
-    live = std::move(*result);
-  }
-  auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(elapsed, kBudgetSeconds) << kApplies << " applies took " << elapsed << " s";
-}
+// Apply throughput is measured by bench/run (10-sim-capacity), not asserted here.
+
 
 // ---------------------------------------------------------------------------------------------
 // Updates
