@@ -36,6 +36,8 @@ function(ferry_test name dir)
   add_executable(${name} ${sources})
   target_link_libraries(${name} PRIVATE ${ARGN} GTest::gtest GTest::gtest_main GTest::gmock)
   ferry_apply_flags(${name})
+  # One variable only: a ';' in ENVIRONMENT would split the property list. The source root
+  # reaches the tests as the compile definition FERRY_SOURCE_ROOT (tests/support).
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-                       PROPERTIES ENVIRONMENT "FERRY_BIN=$<TARGET_FILE:ferry>;FERRY_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+                       PROPERTIES ENVIRONMENT "FERRY_BIN=$<TARGET_FILE:ferry>")
 endfunction()

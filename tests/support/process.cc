@@ -135,7 +135,7 @@ int ChildProcess::wait() {
 std::string ferry_bin() { return env_or("FERRY_BIN", "build/ferry"); }
 std::string kubectl_bin() { return env_or("FERRY_KUBECTL", "/opt/ferry/tools/kubectl"); }
 std::string helm_bin() { return env_or("FERRY_HELM", "/opt/ferry/tools/helm"); }
-std::string source_dir() { return env_or("FERRY_SOURCE_DIR", "."); }
+std::string source_dir() { return env_or("FERRY_SOURCE_DIR", FERRY_SOURCE_ROOT); }
 
 TempDir::TempDir() {
   char path_template[] = "/tmp/ferry-test-XXXXXX";

@@ -19,19 +19,14 @@
 #include <gtest/gtest.h>
 
 #include "apis/types/yaml_codec.h"
+#include "tests/support/process.h"
 
 namespace ferry {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path source_dir() {
-  if (const char* dir = std::getenv("FERRY_SOURCE_DIR")) return dir;
-  // Test discovery runs without the test environment; the repo root is three levels above here.
-  return fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
-}
-
-fs::path oracle_dir() { return source_dir() / "tests" / "data" / "yaml_oracle"; }
+fs::path oracle_dir() { return fs::path(ferry::testing::source_dir()) / "tests" / "data" / "yaml_oracle"; }
 
 std::vector<std::string> oracle_files() {
   std::vector<std::string> names;
