@@ -1,4 +1,5 @@
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -13,6 +14,7 @@ namespace {
 struct SimFlags {
   std::string listen = "127.0.0.1:6443";
   std::string kubeconfig_out;
+  std::string client_cert_kubeconfig_out;
   bool tls = false;
   int ready_delay_ms = 500;
   std::string token;
@@ -31,6 +33,21 @@ bool split_host_port(const std::string& listen, std::string& host, int& port) {
   return port >= 0 && port < 65536 && !host.empty();
 }
 
+// Kubeconfigs hold credentials: owner-only, like kubectl writes them.
+bool write_private_file(const std::string& path, const std::string& content) {
+  if (path.empty()) return true;
+  std::ofstream out(path, std::ios::trunc);
+  out << content;
+  out.close();
+  std::error_code ec;
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  if (!out || ec) {
+    std::cerr << "ferry sim: cannot write " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
 int run_sim(const SimFlags& flags) {
   kube::sim::SimOptions options;
   if (!split_host_port(flags.listen, options.host, options.port)) {
@@ -47,14 +64,12 @@ int run_sim(const SimFlags& flags) {
     std::cerr << "ferry sim: " << error << "\n";
     return 1;
   }
-  if (!flags.kubeconfig_out.empty()) {
-    std::ofstream out(flags.kubeconfig_out, std::ios::trunc);
-    out << server.kubeconfig();
-    if (!out) {
-      std::cerr << "ferry sim: cannot write " << flags.kubeconfig_out << "\n";
-      return 1;
-    }
+  if (!write_private_file(flags.kubeconfig_out, server.kubeconfig())) return 1;
+  if (!flags.client_cert_kubeconfig_out.empty() && !flags.tls) {
+    std::cerr << "ferry sim: --client-cert-kubeconfig-out needs --tls\n";
+    return 2;
   }
+  if (!write_private_file(flags.client_cert_kubeconfig_out, server.client_cert_kubeconfig())) return 1;
   std::cout << "ferry sim ready on " << server.server_url() << (flags.kubeconfig_out.empty() ? "" : " kubeconfig ")
             << flags.kubeconfig_out << std::endl;
   wait_for_termination();
@@ -69,6 +84,8 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("sim", "Run the Kubernetes API simulator (for tests, benchmarks and demos)");
   cmd->add_option("--listen", flags->listen, "HOST:PORT to serve on (port 0 picks one)");
   cmd->add_option("--kubeconfig-out", flags->kubeconfig_out, "write a kubeconfig for this simulator here");
+  cmd->add_option("--client-cert-kubeconfig-out", flags->client_cert_kubeconfig_out,
+                  "also write a kubeconfig that authenticates with a client certificate (needs --tls)");
   cmd->add_flag("--tls", flags->tls, "serve HTTPS with a generated CA (in the kubeconfig)");
   cmd->add_option("--ready-delay-ms", flags->ready_delay_ms, "how long workloads take to become ready");
   cmd->add_option("--token", flags->token, "bearer token to require (generated when absent)");

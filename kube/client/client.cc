@@ -471,7 +471,7 @@ Result<std::string> Client::watch(const ObjectRef& ref, const WatchOptions& opti
       if (!rv.empty()) last_version = rv;
     }
     return on_event(e);
-  });
+  }, options.cancel);
   if (!response.ok()) return response.status();
   if (response->status < 200 || response->status >= 300) return status_from_response(*response, what);
   if (!failure.ok()) return failure;

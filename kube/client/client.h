@@ -76,6 +76,7 @@ struct WatchOptions {
   std::string resource_version;  // start after this version; empty: synthetic ADDED for what exists
   bool bookmarks = true;
   int timeout_seconds = 30;  // the server ends the watch after this long
+  Cancellation* cancel = nullptr;  // optional: cancelling it ends the watch from another thread
 };
 
 // One watch event: ADDED, MODIFIED, DELETED or BOOKMARK, with the object.

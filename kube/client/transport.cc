@@ -82,11 +82,12 @@ class HttpTransport : public Transport {
     return first;
   }
 
-  Result<Response> stream(const Request& request, const std::function<bool(const std::string&)>& on_line) override {
-    auto first = send_once(request, &on_line);
+  Result<Response> stream(const Request& request, const std::function<bool(const std::string&)>& on_line,
+                          Cancellation* cancel) override {
+    auto first = send_once(request, &on_line, cancel);
     if (first.ok() && first->status == 401 && exec_) {
       exec_->invalidate();
-      return send_once(request, &on_line);
+      return send_once(request, &on_line, cancel);
     }
     return first;
   }
@@ -186,7 +187,8 @@ class HttpTransport : public Transport {
   }
 
   // With `on_line`, a 2xx body is delivered line by line instead of collected.
-  Result<Response> send_once(const Request& request, const std::function<bool(const std::string&)>* on_line) {
+  Result<Response> send_once(const Request& request, const std::function<bool(const std::string&)>* on_line,
+                             Cancellation* cancel = nullptr) {
     auto a = auth();
     if (!a.ok()) return a.status();
     auto client = client_for(*a);
@@ -200,9 +202,19 @@ class HttpTransport : public Transport {
     }
     Response out;
     http::http_response resp;
-    pplx::cancellation_token_source cancel;
+    // Shared: a Cancellation callback may still be running when this call returns.
+    auto drop = std::make_shared<pplx::cancellation_token_source>();
+    int cancel_id = cancel ? cancel->on_cancel([drop] { drop->cancel(); }) : 0;
+    struct Forget {
+      Cancellation* cancel;
+      int id;
+      ~Forget() {
+        if (cancel) cancel->forget(id);
+      }
+    } forget{cancel, cancel_id};
+    if (cancel && cancel->cancelled()) return Status::Unavailable(request.method + " " + request.path + ": cancelled");
     try {
-      resp = client->request(req, cancel.get_token()).get();
+      resp = client->request(req, drop->get_token()).get();
     } catch (const http::http_exception& e) {
       std::error_code code = e.error_code();
       return network_error(request.method + " " + request.path + " on", e, &code);
@@ -222,8 +234,9 @@ class HttpTransport : public Transport {
           concurrency::streams::container_buffer<std::string> line;
           size_t n = body.read_line(line).get();
           if (n == 0 && body.is_eof()) break;
+          if (cancel && cancel->cancelled()) break;
           if (!(*on_line)(line.collection())) {
-            cancel.cancel();  // drops the connection; the server notices on its next write
+            drop->cancel();  // drops the connection; the server notices on its next write
             break;
           }
         }
@@ -252,7 +265,8 @@ class HttpTransport : public Transport {
 
 }  // namespace
 
-Result<Response> Transport::stream(const Request& request, const std::function<bool(const std::string&)>& on_line) {
+Result<Response> Transport::stream(const Request& request, const std::function<bool(const std::string&)>& on_line,
+                                   Cancellation* /*cancel: the whole body is already here*/) {
   auto response = send(request);
   if (!response.ok() || response->status < 200 || response->status >= 300) return response;
   size_t start = 0;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "apis/types/status.h"
+#include "kube/client/cancellation.h"
 #include "kube/client/kubeconfig.h"
 
 namespace ferry::kube {
@@ -39,10 +40,11 @@ class Transport {
   virtual ~Transport() = default;
   virtual Result<Response> send(const Request& request) = 0;
   // For a response whose body is a stream of lines (a watch): calls `on_line` for each complete
-  // line as it arrives until the body ends or `on_line` returns false (which drops the
-  // connection). A non-2xx response is returned whole, without calling `on_line`. The default
-  // sends the request and splits the complete body.
-  virtual Result<Response> stream(const Request& request, const std::function<bool(const std::string&)>& on_line);
+  // line as it arrives until the body ends, `on_line` returns false or `cancel` (may be null) is
+  // cancelled; the last two drop the connection. A non-2xx response is returned whole, without
+  // calling `on_line`. The default sends the request and splits the complete body.
+  virtual Result<Response> stream(const Request& request, const std::function<bool(const std::string&)>& on_line,
+                                  Cancellation* cancel);
 };
 
 struct TransportOptions {

@@ -132,7 +132,7 @@ int ChildProcess::wait() {
   return status;
 }
 
-std::string ferry_bin() { return env_or("FERRY_BIN", "build/ferry"); }
+std::string ferry_bin() { return env_or("FERRY_BIN", FERRY_BUILD_ROOT "/ferry"); }
 std::string kubectl_bin() { return env_or("FERRY_KUBECTL", "/opt/ferry/tools/kubectl"); }
 std::string helm_bin() { return env_or("FERRY_HELM", "/opt/ferry/tools/helm"); }
 std::string source_dir() { return env_or("FERRY_SOURCE_DIR", FERRY_SOURCE_ROOT); }

@@ -8,7 +8,10 @@ SimProcess::SimProcess(bool tls, int ready_delay_ms) {
   kubeconfig_ = dir_.file("kubeconfig");
   std::vector<std::string> argv = {ferry_bin(), "sim", "--listen", "127.0.0.1:0", "--kubeconfig-out", kubeconfig_,
                                    "--ready-delay-ms", std::to_string(ready_delay_ms)};
-  if (tls) argv.push_back("--tls");
+  if (tls) {
+    client_cert_kubeconfig_ = dir_.file("kubeconfig-client-cert");
+    argv.insert(argv.end(), {"--tls", "--client-cert-kubeconfig-out", client_cert_kubeconfig_});
+  }
   if (!child_.start(argv)) {
     error_ = child_.error();
     return;

@@ -18,6 +18,8 @@ class SimProcess {
   const std::string& error() const { return error_; }
   const std::string& url() const { return url_; }
   const std::string& kubeconfig() const { return kubeconfig_; }
+  // With TLS: a kubeconfig whose user is a client certificate signed by the simulator's CA.
+  const std::string& client_cert_kubeconfig() const { return client_cert_kubeconfig_; }
   std::string token() const;
   // Runs kubectl with --kubeconfig set; `input` goes to its stdin.
   CommandResult kubectl(const std::vector<std::string>& args, const std::string& input = "") const;
@@ -30,7 +32,7 @@ class SimProcess {
   TempDir dir_;
   ChildProcess child_;
   bool ok_ = false;
-  std::string error_, url_, kubeconfig_;
+  std::string error_, url_, kubeconfig_, client_cert_kubeconfig_;
 };
 
 }  // namespace ferry::testing

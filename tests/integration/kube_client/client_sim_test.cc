@@ -262,6 +262,29 @@ TEST_F(ClientSim, WrongTokenIsUnauthorized) {
   EXPECT_EQ(result.status().message().find(config.token), std::string::npos);
 }
 
+TEST_F(ClientSim, ClientCertificateAuthenticates) {
+  auto loaded = load_kubeconfig({sim.client_cert_kubeconfig()});
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  EXPECT_TRUE(loaded->token.empty());
+  ASSERT_FALSE(loaded->client_cert_pem.empty());
+  auto with_cert = Client::connect(*loaded);
+  ASSERT_TRUE(with_cert.ok()) << with_cert.status().to_string();
+  auto created = (*with_cert)->create(config_map("by-cert"));
+  ASSERT_TRUE(created.ok()) << created.status().to_string();
+  // The same kubeconfig without its certificate is refused: the certificate did the work.
+  RestConfig anonymous = *loaded;
+  anonymous.client_cert_pem.clear();
+  anonymous.client_key_pem.clear();
+  auto without = Client::connect(anonymous);
+  ASSERT_TRUE(without.ok());
+  EXPECT_TRUE((*without)->get({"v1", "ConfigMap", "default", "by-cert"}).status().is(Reason::kUnauthorized));
+  // Real kubectl agrees.
+  auto listed = ferry::testing::run_command(
+      {ferry::testing::kubectl_bin(), "--kubeconfig", sim.client_cert_kubeconfig(), "get", "configmap", "by-cert"},
+      {{"HOME", sim.dir().path()}});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+}
+
 TEST_F(ClientSim, TokenFileIsReadAndReRead) {
   std::string path = sim.dir().write("token", "bad-token\n");
   RestConfig from_file = config;

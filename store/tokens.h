@@ -1,0 +1,23 @@
+// Helpers for API and session tokens, which the store keeps only as hashes: a token is a random
+// secret shown to its owner once; the store records hash_token(token) and looks tokens up by it.
+// A plain SHA-256 suffices here (unlike passwords, which need a slow KDF): the token has 256
+// bits of entropy, so its hash cannot be reversed by guessing, and looking a hash up in an
+// index leaks nothing an attacker can use. Stateless and thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "apis/types/status.h"
+
+namespace ferry::store {
+
+// A new random token: 32 bytes from OpenSSL's CSPRNG as 64 lowercase hex characters.
+Result<std::string> generate_token();
+// Lowercase hex SHA-256 of the token, the value stored in TokenRecord::hash.
+std::string hash_token(std::string_view token);
+// Compares two strings in time that depends only on their lengths, for secrets such as webhook
+// signatures and password hashes where an early exit would leak how many bytes matched.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+}  // namespace ferry::store
