@@ -33,6 +33,8 @@
 #include <regex>
 #include <sstream>
 
+#include "apis/types/base64.h"
+
 namespace ferry::yaml {
 namespace {
 
@@ -405,34 +407,6 @@ std::string go_float32_key(double d) {
   return out + digits.substr(0, point) + "." + digits.substr(point);
 }
 
-// Go's base64.StdEncoding.DecodeString, which skips CR and LF and insists on padding.
-bool decode_base64(std::string_view in, std::string& out) {
-  std::string clean;
-  for (char c : in)
-    if (c != '\r' && c != '\n') clean.push_back(c);
-  if (clean.size() % 4 != 0) return false;
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-  };
-  out.clear();
-  for (size_t i = 0; i < clean.size(); i += 4) {
-    int pad = (clean[i + 3] == '=') + (clean[i + 2] == '=' && clean[i + 3] == '=');
-    if (pad > 0 && i + 4 != clean.size()) return false;
-    uint32_t bits = 0;
-    for (int k = 0; k < 4; ++k) {
-      int v = k >= 4 - pad ? 0 : value(clean[i + k]);
-      if (v < 0) return false;
-      bits = (bits << 6) | static_cast<uint32_t>(v);
-    }
-    out.push_back(static_cast<char>(bits >> 16));
-    if (pad < 2) out.push_back(static_cast<char>(bits >> 8));
-    if (pad < 1) out.push_back(static_cast<char>(bits));
-  }
-  return true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // A document as go-yaml's decoder sees it: a tree whose aliases still point at their anchors,
@@ -813,7 +787,7 @@ class Decoder {
     }
     if (tag == kCore + "binary") {
       std::string bytes;
-      if (!decode_base64(n.text, bytes)) return fail(n, "!!binary value contains invalid base64 data");
+      if (!base64_decode(n.text, bytes)) return fail(n, "!!binary value contains invalid base64 data");
       return Typed{Scalar{}, sanitize_utf8(bytes)};
     }
     static const std::map<std::string, Kind> kResolvable = {{kCore + "null", Kind::kNull},

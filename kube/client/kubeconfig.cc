@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "apis/types/base64.h"
 #include "apis/types/yaml_codec.h"
 
 namespace ferry::kube {
@@ -93,7 +94,7 @@ Status data_or_file(const Json& obj, const std::string& key, const std::string& 
                     std::string& out) {
   std::string data = str(obj, (key + "-data").c_str());
   if (!data.empty()) {
-    if (!base64_decode(data, out)) return Status::Invalid(what + ": " + key + "-data is not valid base64");
+    if (!base64_decode(data, out, /*skip_blanks=*/true)) return Status::Invalid(what + ": " + key + "-data is not valid base64");
     return Status::Ok();
   }
   std::string file = str(obj, key.c_str());
@@ -200,41 +201,6 @@ Status parse_into(const std::string& text, const std::string& source, const std:
 
 }  // namespace
 
-bool base64_decode(const std::string& text, std::string& out) {
-  out.clear();
-  unsigned buffer = 0;
-  int bits = 0;
-  size_t padding = 0;
-  for (char ch : text) {
-    if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t') continue;
-    if (ch == '=') {
-      ++padding;
-      continue;
-    }
-    if (padding) return false;  // data after padding
-    int v;
-    if (ch >= 'A' && ch <= 'Z')
-      v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z')
-      v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9')
-      v = ch - '0' + 52;
-    else if (ch == '+')
-      v = 62;
-    else if (ch == '/')
-      v = 63;
-    else
-      return false;
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  if (padding > 2 || bits >= 6) return false;
-  return true;
-}
 
 Result<RestConfig> load_kubeconfig_text(const std::string& text, const std::string& source, const std::string& context,
                                         const std::string& base_dir) {

@@ -63,7 +63,4 @@ std::vector<std::string> default_kubeconfig_paths();
 // KUBERNETES_SERVICE_HOST is set, else ~/.kube/config.
 Result<RestConfig> load_default(const std::string& context = "");
 
-// Strict standard base64 (padding optional, whitespace ignored); nullopt-like failure as false.
-bool base64_decode(const std::string& text, std::string& out);
-
 }  // namespace ferry::kube

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "apis/types/base64.h"
 #include "apis/types/yaml_codec.h"
 #include "kube/sim/sim_internal.h"
 
@@ -24,24 +25,6 @@ std::vector<std::string> split_path(const std::string& path) {
   return parts;
 }
 
-std::string base64(const std::string& text) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < text.size(); i += 3) {
-    uint32_t n = (uint8_t(text[i]) << 16) | (uint8_t(text[i + 1]) << 8) | uint8_t(text[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(n >> s) & 63]);
-  }
-  if (i < text.size()) {
-    uint32_t n = uint8_t(text[i]) << 16;
-    if (i + 1 < text.size()) n |= uint8_t(text[i + 1]) << 8;
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(i + 1 < text.size() ? kAlphabet[(n >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
 
 std::string random_hex(size_t bytes) {
   std::vector<unsigned char> raw(bytes);
@@ -170,7 +153,7 @@ std::string ApiServer::ca_cert_pem() const { return impl_->tls.ca_cert_pem; }
 
 std::string ApiServer::kubeconfig() const {
   Json cluster = {{"server", server_url()}};
-  if (impl_->options.tls) cluster["certificate-authority-data"] = base64(impl_->tls.ca_cert_pem);
+  if (impl_->options.tls) cluster["certificate-authority-data"] = base64_encode(impl_->tls.ca_cert_pem);
   Json config = {
       {"apiVersion", "v1"},
       {"kind", "Config"},
@@ -183,9 +166,9 @@ std::string ApiServer::kubeconfig() const {
 }
 
 std::string ApiServer::client_cert_kubeconfig() const {
-  Json cluster = {{"server", server_url()}, {"certificate-authority-data", base64(impl_->tls.ca_cert_pem)}};
-  Json user = {{"client-certificate-data", base64(impl_->tls.client_cert_pem)},
-               {"client-key-data", base64(impl_->tls.client_key_pem)}};
+  Json cluster = {{"server", server_url()}, {"certificate-authority-data", base64_encode(impl_->tls.ca_cert_pem)}};
+  Json user = {{"client-certificate-data", base64_encode(impl_->tls.client_cert_pem)},
+               {"client-key-data", base64_encode(impl_->tls.client_key_pem)}};
   Json config = {{"apiVersion", "v1"},
                  {"kind", "Config"},
                  {"clusters", {{{"name", "ferry-sim"}, {"cluster", cluster}}}},

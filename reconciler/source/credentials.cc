@@ -8,8 +8,16 @@
 #include <sstream>
 #include <vector>
 
+#include "apis/types/base64.h"
+
 namespace ferry::reconciler {
 namespace {
+
+// known_hosts fields are padded standard base64; empty when malformed (never matches).
+std::string decoded(std::string_view text) {
+  std::string out;
+  return base64_decode(text, out) ? out : std::string();
+}
 
 std::vector<std::string> split_ws(const std::string& line) {
   std::vector<std::string> out;
@@ -47,8 +55,8 @@ bool hashed_match(const std::string& entry, const std::string& name) {
   if (entry.rfind("|1|", 0) != 0) return false;
   size_t bar = entry.find('|', 3);
   if (bar == std::string::npos) return false;
-  std::string salt = base64_decode(entry.substr(3, bar - 3));
-  std::string want = base64_decode(entry.substr(bar + 1));
+  std::string salt = decoded(entry.substr(3, bar - 3));
+  std::string want = decoded(entry.substr(bar + 1));
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
   if (!HMAC(EVP_sha1(), salt.data(), static_cast<int>(salt.size()),
@@ -133,7 +141,7 @@ Status check_known_host(std::string_view known_hosts_text, std::string_view host
     if (fields.size() < 3) continue;
     if (marker == "@cert-authority") continue;  // certificates are not supported
     if (!host_list_matches(fields[0], name)) continue;
-    bool same_key = fields[1] == key_type && base64_decode(fields[2]) == key_blob;
+    bool same_key = fields[1] == key_type && decoded(fields[2]) == key_blob;
     if (marker == "@revoked") {
       if (same_key) return {Reason::kUnauthorized, "host key for " + name + " is revoked in known_hosts"};
       continue;
@@ -148,31 +156,5 @@ Status check_known_host(std::string_view known_hosts_text, std::string_view host
   return {Reason::kUnauthorized, "host key for " + name + " is unknown (not in known_hosts)"};
 }
 
-std::string base64_decode(std::string_view text) {
-  std::string clean;
-  for (char c : text) {
-    if (c != '\n' && c != '\r' && c != ' ') clean += c;
-  }
-  while (clean.size() % 4 != 0) clean += '=';
-  if (clean.empty()) return "";
-  std::string out(clean.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(clean.data()),
-                          static_cast<int>(clean.size()));
-  if (n < 0) return "";
-  size_t pad = 0;
-  for (size_t i = clean.size(); i > 0 && clean[i - 1] == '='; --i) ++pad;
-  out.resize(static_cast<size_t>(n) - std::min<size_t>(pad, 2));
-  return out;
-}
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 }  // namespace ferry::reconciler

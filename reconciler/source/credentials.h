@@ -47,8 +47,4 @@ std::string redact(std::string text, const std::vector<std::string>& secrets);
 Status check_known_host(std::string_view known_hosts_text, std::string_view host, int port,
                         std::string_view key_type, std::string_view key_blob);
 
-// Base64 (standard alphabet, padding optional). Empty on malformed input.
-std::string base64_decode(std::string_view text);
-std::string base64_encode(std::string_view bytes);
-
 }  // namespace ferry::reconciler

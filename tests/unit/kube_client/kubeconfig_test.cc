@@ -281,17 +281,5 @@ TEST(KubeconfigTest, InCluster) {
   EXPECT_NE(no_env.status().message().find("KUBERNETES_SERVICE_HOST"), std::string::npos);
 }
 
-TEST(KubeconfigTest, Base64) {
-  std::string out;
-  EXPECT_TRUE(base64_decode(kCaB64, out));
-  EXPECT_EQ(out, "pem-ca");
-  EXPECT_TRUE(base64_decode("aGVsbG8=", out));
-  EXPECT_EQ(out, "hello");
-  EXPECT_TRUE(base64_decode("aGVs\nbG8=", out));
-  EXPECT_EQ(out, "hello");
-  EXPECT_FALSE(base64_decode("aGV*bG8=", out));
-  EXPECT_FALSE(base64_decode("aG=Vs", out));
-}
-
 }  // namespace
 }  // namespace ferry::kube
