@@ -10,5 +10,6 @@ void add_version_command(CLI::App& app, int& exit_code);
 void add_sim_command(CLI::App& app, int& exit_code);
 void add_render_command(CLI::App& app, int& exit_code);
 void add_demo_command(CLI::App& app, int& exit_code);
+void add_controller_command(CLI::App& app, int& exit_code);
 
 }  // namespace ferry::cli

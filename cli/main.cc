@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   ferry::cli::add_sim_command(app, exit_code);
   ferry::cli::add_render_command(app, exit_code);
   ferry::cli::add_demo_command(app, exit_code);
+  ferry::cli::add_controller_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -117,6 +117,7 @@ class Run {
   ResourceResult base(const Task& task) {
     ResourceResult r;
     r.key = task.key;
+    r.api_version = task.object.is_object() ? task.object.value("apiVersion", "") : "";
     r.phase = task.phase;
     r.wave = task.wave;
     r.action = task.action;

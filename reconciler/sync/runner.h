@@ -24,6 +24,7 @@ const char* operation_phase_name(OperationPhase phase);
 
 struct ResourceResult {
   ObjectKey key;
+  std::string api_version;
   Phase phase = Phase::kSync;
   int wave = 0;
   Action action = Action::kApply;

@@ -1,0 +1,150 @@
+// `ferry controller`: the long-running controller (DESIGN.md §11). One port serves /healthz,
+// /readyz and /metrics (and, as they land, the API, webhooks and UI).
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/signals.h"
+#include "apis/http/server.h"
+#include "controller/controller.h"
+#include "kube/client/kubeconfig.h"
+#include "store/store.h"
+
+namespace ferry::cli {
+namespace {
+
+struct ControllerFlags {
+  std::string kubeconfig;
+  std::string context;
+  std::string namespace_ = "ferry";
+  std::string data_dir = "/var/lib/ferry";
+  std::string listen = "127.0.0.1:8080";
+  std::string settings;
+  std::string admin_password_file;
+  int workers = 8;
+  int resync_seconds = 120;
+  int resync_jitter_seconds = 60;
+  double kube_qps = 50;
+  int kube_burst = 100;
+  int poll_interval_ms = 1000;
+  int wave_delay_ms = 1000;
+};
+
+bool split_listen(const std::string& listen, std::string& host, int& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = listen.substr(0, colon);
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    return false;
+  }
+  return !host.empty() && port >= 0 && port < 65536;
+}
+
+int run_controller(const ControllerFlags& flags) {
+  std::string host;
+  int port = 0;
+  if (!split_listen(flags.listen, host, port)) {
+    std::cerr << "ferry controller: --listen wants HOST:PORT, got \"" << flags.listen << "\"\n";
+    return 2;
+  }
+  auto config = flags.kubeconfig.empty() ? kube::load_default(flags.context)
+                                         : kube::load_kubeconfig({flags.kubeconfig}, flags.context);
+  if (!config.ok()) {
+    std::cerr << "ferry controller: " << config.status().to_string() << "\n";
+    return 1;
+  }
+  kube::ClientOptions client_options;
+  client_options.qps = flags.kube_qps;
+  client_options.burst = flags.kube_burst;
+  auto client = kube::Client::connect(*config, client_options);
+  if (!client.ok()) {
+    std::cerr << "ferry controller: " << client.status().to_string() << "\n";
+    return 1;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(flags.data_dir, ec);
+  auto opened = store::Store::open(flags.data_dir + "/ferry.db");
+  if (!opened.ok()) {
+    std::cerr << "ferry controller: " << opened.status().to_string() << "\n";
+    return 1;
+  }
+  std::shared_ptr<store::Store> db = std::move(*opened);
+
+  controller::ControllerOptions options;
+  options.namespace_ = flags.namespace_;
+  options.data_dir = flags.data_dir;
+  options.workers = flags.workers;
+  options.resync = std::chrono::seconds(flags.resync_seconds);
+  options.resync_jitter = std::chrono::seconds(flags.resync_jitter_seconds);
+  options.poll_interval = std::chrono::milliseconds(flags.poll_interval_ms);
+  options.wave_delay = std::chrono::milliseconds(flags.wave_delay_ms);
+  controller::Controller controller(*client, db, options);
+  Status started = controller.start();
+  if (!started.ok()) {
+    std::cerr << "ferry controller: " << started.to_string() << "\n";
+    return 1;
+  }
+
+  http::ServerOptions server_options;
+  server_options.host = host;
+  server_options.port = port;
+  http::Server server(server_options, [&](http::Request& request) {
+    http::Response response;
+    response.content_type = "text/plain; charset=utf-8";
+    if (request.path == "/healthz") {
+      response.body = "ok\n";
+    } else if (request.path == "/readyz") {
+      bool ready = controller.ready();
+      response.status = ready ? 200 : 503;
+      response.body = ready ? "ready\n" : "not ready: the Application watch has not synced\n";
+    } else if (request.path == "/metrics") {
+      response.content_type = "text/plain; version=0.0.4";
+      response.body = controller.metrics_text();
+    } else {
+      response.status = 404;
+      response.content_type = "application/json";
+      response.body = R"({"error":"not found","code":404})";
+    }
+    return response;
+  });
+  std::string error = server.start();
+  if (!error.empty()) {
+    std::cerr << "ferry controller: " << error << "\n";
+    controller.stop();
+    return 1;
+  }
+  std::cout << "ferry controller ready on http://" << host << ":" << server.port() << " namespace " << flags.namespace_
+            << std::endl;
+  wait_for_termination();
+  server.stop();
+  controller.stop();
+  return 0;
+}
+
+}  // namespace
+
+void add_controller_command(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ControllerFlags>();
+  auto* cmd = app.add_subcommand("controller", "Run the GitOps controller");
+  cmd->add_option("--kubeconfig", flags->kubeconfig, "kubeconfig file (default: in-cluster, then ~/.kube/config)");
+  cmd->add_option("--context", flags->context, "kubeconfig context");
+  cmd->add_option("--namespace", flags->namespace_, "namespace of the Applications")->capture_default_str();
+  cmd->add_option("--data-dir", flags->data_dir, "git mirrors and the SQLite ledger")->capture_default_str();
+  cmd->add_option("--listen", flags->listen, "HOST:PORT for /healthz, /readyz, /metrics and the API")
+      ->capture_default_str();
+  cmd->add_option("--settings", flags->settings, "settings file (accounts, RBAC, webhooks, repositories)");
+  cmd->add_option("--admin-password-file", flags->admin_password_file, "file holding the admin password");
+  cmd->add_option("--workers", flags->workers, "apps reconciled in parallel")->capture_default_str();
+  cmd->add_option("--resync-seconds", flags->resync_seconds, "refresh period")->capture_default_str();
+  cmd->add_option("--resync-jitter-seconds", flags->resync_jitter_seconds, "random extra delay per refresh")
+      ->capture_default_str();
+  cmd->add_option("--kube-qps", flags->kube_qps, "client-side rate limit (0 = off)")->capture_default_str();
+  cmd->add_option("--kube-burst", flags->kube_burst, "client-side burst")->capture_default_str();
+  cmd->add_option("--health-poll-ms", flags->poll_interval_ms, "health polling during a sync")->capture_default_str();
+  cmd->add_option("--wave-delay-ms", flags->wave_delay_ms, "pause between sync waves")->capture_default_str();
+  cmd->callback([flags, &exit_code] { exit_code = run_controller(*flags); });
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,56 @@
+#include "controller/app_source.h"
+
+namespace ferry::controller {
+
+Result<RenderPlan> render_plan_for(const apis::Application& app) {
+  const auto& source = app.spec.source;
+  if (!app.spec.sources.empty() && source.repo_url.empty()) {
+    return Status::Invalid("spec.sources: multiple sources are not supported yet; use spec.source");
+  }
+  if (!source.chart.empty()) {
+    return Status::Invalid("spec.source.chart: charts from Helm repositories are not supported; vendor the chart "
+                           "into the git repository and point spec.source.path at it");
+  }
+  if (!source.plugin.is_null()) {
+    return Status::Invalid("spec.source.plugin: config management plugins are not supported");
+  }
+  RenderPlan plan;
+  auto& spec = plan.spec;
+  spec.path = source.path;
+  if (source.helm) {
+    spec.kind = reconciler::RendererKind::kHelm;
+    const auto& helm = *source.helm;
+    spec.helm.release_name = helm.release_name.empty() ? app.metadata.name : helm.release_name;
+    spec.helm.namespace_ = app.spec.destination.namespace_;
+    spec.helm.value_files = helm.value_files;
+    auto values = apis::helm_values(helm);
+    if (!values.ok()) return values.status();
+    // JSON is YAML: the merged inline values go to helm as one values document.
+    if (values->is_object() && !values->empty()) spec.helm.values = values->dump();
+    for (const auto& p : helm.parameters) spec.helm.parameters.push_back({p.name, p.value, p.force_string});
+    if (!helm.file_parameters.empty()) plan.warnings.push_back("spec.source.helm.fileParameters are not supported");
+    spec.helm.skip_crds = helm.skip_crds;
+    spec.helm.kube_version = helm.kube_version;
+    spec.helm.api_versions = helm.api_versions;
+  } else if (source.kustomize) {
+    spec.kind = reconciler::RendererKind::kKustomize;
+    const auto& k = *source.kustomize;
+    if (!k.name_prefix.empty() || !k.name_suffix.empty() || !k.images.empty() || !k.common_labels.empty() ||
+        !k.common_annotations.empty() || !k.namespace_.empty() || !k.components.empty()) {
+      plan.warnings.push_back("spec.source.kustomize overrides (namePrefix, images, commonLabels, ...) are not "
+                              "applied yet; put them in the kustomization.yaml");
+    }
+  } else if (source.directory) {
+    spec.kind = reconciler::RendererKind::kDirectory;
+    spec.directory.recurse = source.directory->recurse;
+    spec.directory.include = source.directory->include;
+    spec.directory.exclude = source.directory->exclude;
+    if (!source.directory->jsonnet.empty()) plan.warnings.push_back("spec.source.directory.jsonnet is not supported");
+  } else {
+    spec.helm.release_name = app.metadata.name;  // for an auto-detected chart
+    spec.helm.namespace_ = app.spec.destination.namespace_;
+  }
+  return plan;
+}
+
+}  // namespace ferry::controller

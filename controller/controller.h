@@ -1,0 +1,172 @@
+// Controller: keeps the Applications of one namespace in sync (DESIGN.md §2, §5, §8). It
+// registers the CRD when missing, watches Applications, and for each one, on a work queue
+// (one worker per app at a time): renders its source, compares with the live state from the
+// watch cache, auto-syncs per policy (once per revision and spec; self-heal with backoff; retries
+// with backoff), runs manual operations (the Application's `operation` field, as Argo CD's CLI
+// writes it, or sync()/rollback() calls), journals every operation and the manifests it applied
+// in the Store, and writes the status back only when it changed. App of apps: Applications
+// rendered by a parent are applied like any resource (argoproj.io ones converted to ferry.dev);
+// a child's change re-queues its parent, whose health and waves wait on its children.
+// Thread-safe; owns its worker threads between start() and stop().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "apis/types/application.h"
+#include "apis/types/application_status.h"
+#include "controller/work_queue.h"
+#include "kube/cache/cluster_cache.h"
+#include "kube/client/client.h"
+#include "reconciler/render/app_renderer.h"
+#include "reconciler/sync/compare.h"
+#include "reconciler/sync/runner.h"
+#include "store/store.h"
+
+namespace ferry::controller {
+
+using Json = nlohmann::json;
+
+struct ControllerOptions {
+  std::string namespace_ = "ferry";  // where Applications live
+  std::string data_dir = "/var/lib/ferry";
+  int workers = 4;
+  std::chrono::milliseconds resync = std::chrono::seconds(120);
+  std::chrono::milliseconds resync_jitter = std::chrono::seconds(60);
+  std::chrono::milliseconds self_heal_backoff = std::chrono::seconds(5);
+  // A repo is asked for new commits at most this often, however many apps use it.
+  std::chrono::milliseconds repo_refresh_interval = std::chrono::seconds(15);
+  std::chrono::milliseconds health_timeout = std::chrono::minutes(5);  // per wave
+  std::chrono::milliseconds poll_interval = std::chrono::seconds(1);   // health polls during a sync
+  std::chrono::milliseconds wave_delay = std::chrono::seconds(1);
+  bool register_crd = true;
+};
+
+// A manual sync request (API, CLI).
+struct SyncRequest {
+  std::string revision;  // "" = the app's target revision
+  bool prune = false;
+  bool dry_run = false;
+  std::vector<kube::ObjectKey> resources;  // empty = all
+  std::string initiated_by = "admin";
+};
+
+struct ControllerStats {
+  size_t apps = 0;
+  uint64_t reconciles = 0;
+  uint64_t syncs = 0;
+  uint64_t sync_failures = 0;
+  size_t cached_objects = 0;
+  size_t queue_depth = 0;
+};
+
+class Controller {
+ public:
+  Controller(std::shared_ptr<kube::Client> client, std::shared_ptr<store::Store> store, ControllerOptions options);
+  ~Controller();  // stops
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  // Registers the CRD when missing, marks operations a dead process left Running as
+  // Interrupted, starts the Application watch and the workers.
+  Status start();
+  // Stops taking work, lets running operations finish their current step, joins the workers.
+  void stop();
+  // True once the Application watch has synced.
+  bool ready() const;
+
+  // Queue a refresh (hard: bypass the render cache and ask git now).
+  Status refresh(const std::string& name, bool hard = false);
+  // Asks for a sync the way Argo CD's CLI does: by writing the Application's `operation` field,
+  // which the app's worker runs and then clears (a restart mid-way runs it again).
+  Status request_sync(const std::string& name, const SyncRequest& request);
+  // Re-applies exactly the manifests of history ID `id`; auto-sync then waits for a new revision.
+  Result<int64_t> rollback(const std::string& name, int64_t id, bool prune, const std::string& initiated_by);
+
+  ControllerStats stats() const;
+  std::string metrics_text() const;  // Prometheus exposition format
+
+ private:
+  // What the controller remembers about an app between passes (a restart rebuilds it from the
+  // status and the store).
+  struct AppMemory {
+    std::vector<std::pair<std::string, std::string>> kinds;  // kinds it managed last time
+    std::string auto_synced_key;  // (revision, spec) of the last auto-sync
+    int self_heal_attempts = 0;
+    std::chrono::steady_clock::time_point next_self_heal{};
+    int retry_attempts = 0;
+    std::chrono::steady_clock::time_point next_retry{};
+    bool hard_refresh = false;
+  };
+  // A sync about to run: asked for (operation field) or automated.
+  struct OperationRequest {
+    std::string revision;
+    bool prune = false;
+    bool dry_run = false;
+    std::set<kube::ObjectKey> only;
+    std::string initiated_by = "automated";
+    bool clear_operation_field = false;
+  };
+  // What run_operation journals and carries out.
+  struct OperationRun {
+    std::string kind = "sync";
+    std::string revision;
+    std::string initiated_by = "automated";
+    bool prune = false;
+    bool dry_run = false;
+    int64_t rollback_of = 0;
+    std::string prune_propagation = "foreground";
+    bool clear_operation_field = false;
+    std::vector<reconciler::Task> tasks;
+    Status plan_error;  // not OK: the plan could not be made; recorded as an Error operation
+  };
+
+  void work_loop();
+  void reconcile(const std::string& name);
+  void finalize(const apis::Application& app);
+  Result<reconciler::AppRenderResult> render(const apis::Application& app, const reconciler::RenderSpec& spec,
+                                             bool hard);
+  void fill_comparison_status(apis::ApplicationStatus& status, const apis::Application& app,
+                              const reconciler::AppRenderResult& rendered, const reconciler::Comparison& compared);
+  Result<int64_t> run_sync(const apis::Application& app, const Json& object, apis::ApplicationStatus& status,
+                           const reconciler::Comparison& compared, const OperationRequest& request);
+  Result<int64_t> run_operation(const apis::Application& app, const Json& object, apis::ApplicationStatus& status,
+                                const OperationRun& run);
+  Status ensure_crd();
+  void on_app_change(const kube::Change& change);
+  std::shared_ptr<AppMemory> memory(const std::string& name);
+  std::mutex& app_lock(const std::string& name);
+
+  std::shared_ptr<kube::Client> client_;
+  std::shared_ptr<store::Store> store_;
+  ControllerOptions options_;
+
+  std::shared_ptr<kube::ClusterCache> cache_;      // managed objects (label-selected)
+  std::unique_ptr<kube::Informer> apps_;           // Applications in options_.namespace_
+  std::unique_ptr<reconciler::LiveView> live_;
+  std::unique_ptr<reconciler::RepoCache> repos_;
+  std::unique_ptr<reconciler::RenderCache> render_cache_;
+  std::unique_ptr<reconciler::AppRenderer> renderer_;
+  std::unique_ptr<reconciler::SyncRunner> runner_;
+  WorkQueue queue_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<AppMemory>> memory_;  // guarded by mu_
+  std::map<std::string, std::unique_ptr<std::mutex>> app_locks_;  // guarded by mu_
+  std::map<std::string, std::chrono::steady_clock::time_point> repo_refreshed_;  // guarded by mu_
+  std::map<std::string, store::Operation> interrupted_;  // by app key; guarded by mu_
+
+  std::vector<std::thread> workers_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> reconciles_{0}, syncs_{0}, sync_failures_{0};
+  kube::Cancellation cancel_;  // ends running operations' waits on stop
+};
+
+}  // namespace ferry::controller

@@ -1,0 +1,607 @@
+// Controller::reconcile and the operations it runs: one pass over one Application.
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <set>
+
+#include "apis/types/crd.h"
+#include "controller/app_source.h"
+#include "controller/controller.h"
+#include "reconciler/sync/plan.h"
+
+namespace ferry::controller {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using reconciler::SyncState;
+
+constexpr const char* kPinnedRevisionAnnotation = "ferry.dev/rollback-pinned-revision";
+
+std::string now_rfc3339() { return apis::rfc3339(std::chrono::system_clock::now()); }
+
+std::string short_hash(const std::string& text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 12; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
+}
+
+std::string annotation(const apis::Application& app, const std::string& name) {
+  auto it = app.metadata.annotations.find(name);
+  return it == app.metadata.annotations.end() ? "" : it->second;
+}
+
+std::string version_of(const std::string& api_version) {
+  auto slash = api_version.find('/');
+  return slash == std::string::npos ? api_version : api_version.substr(slash + 1);
+}
+
+// argoproj.io Applications found in git become ferry.dev ones in Ferry's namespace.
+Json as_ferry_application(const Json& object, const std::string& ns) {
+  if (object.value("kind", "") != "Application") return object;
+  std::string api_version = object.value("apiVersion", "");
+  if (api_version != apis::kArgoApiVersion && api_version != apis::kApiVersion) return object;
+  Json out = object;
+  if (api_version == apis::kArgoApiVersion) {
+    auto parsed = apis::parse_application(object);
+    if (parsed.ok()) out = apis::to_json(*parsed);  // a malformed child is applied as is and fails there
+    out["apiVersion"] = std::string(apis::kApiVersion);
+    out.erase("status");
+  }
+  out["metadata"]["namespace"] = ns;  // Ferry watches only its own namespace
+  return out;
+}
+
+store::OperationPhase store_phase(reconciler::OperationPhase phase) {
+  switch (phase) {
+    case reconciler::OperationPhase::kSucceeded:
+      return store::OperationPhase::kSucceeded;
+    case reconciler::OperationPhase::kFailed:
+      return store::OperationPhase::kFailed;
+    default:
+      return store::OperationPhase::kError;
+  }
+}
+
+std::string source_type(reconciler::RendererKind kind) {
+  switch (kind) {
+    case reconciler::RendererKind::kHelm:
+      return "Helm";
+    case reconciler::RendererKind::kKustomize:
+      return "Kustomize";
+    default:
+      return "Directory";
+  }
+}
+
+reconciler::DiffOptions diff_options(const apis::Application& app) {
+  reconciler::DiffOptions options;
+  options.views_when_synced = false;
+  for (const auto& d : app.spec.ignore_differences) {
+    reconciler::IgnoreRule rule;
+    rule.group = d.group;
+    rule.kind = d.kind;
+    rule.name = d.name;
+    rule.namespace_ = d.namespace_;
+    rule.json_pointers = d.json_pointers;
+    rule.managed_fields_managers = d.managed_fields_managers;
+    options.ignore.push_back(std::move(rule));
+  }
+  return options;
+}
+
+void collect_images(const Json& node, std::set<std::string>& images) {
+  if (node.is_object()) {
+    for (const char* list : {"containers", "initContainers"}) {
+      auto it = node.find(list);
+      if (it == node.end() || !it->is_array()) continue;
+      for (const auto& c : *it) {
+        if (c.is_object() && c.contains("image") && c["image"].is_string()) images.insert(c["image"].get<std::string>());
+      }
+    }
+    for (const auto& [key, value] : node.items()) {
+      if (key != "status" && key != "metadata") collect_images(value, images);
+    }
+  } else if (node.is_array()) {
+    for (const auto& v : node) collect_images(v, images);
+  }
+}
+
+// The status without the fields that change on every pass, to decide whether to write.
+Json comparable(Json status) {
+  status.erase("reconciledAt");
+  return status;
+}
+
+}  // namespace
+
+void Controller::reconcile(const std::string& name) {
+  auto object = apps_->get(options_.namespace_, name);
+  auto mem = memory(name);
+  if (!object) {
+    std::lock_guard<std::mutex> lock(mu_);
+    memory_.erase(name);
+    return;
+  }
+  auto parsed_status = apis::parse_application_status(object->value("status", Json()));
+  apis::ApplicationStatus status = parsed_status.ok() ? *parsed_status : apis::ApplicationStatus{};
+  const Json old_status = object->value("status", Json::object());
+  if (mem->kinds.empty()) {
+    for (const auto& r : status.resources) {
+      mem->kinds.push_back({r.group.empty() ? r.version : r.group + "/" + r.version, r.kind});
+    }
+  }
+  auto write_status = [&]() {
+    Json fresh = apis::to_json(status);
+    if (comparable(fresh) == comparable(old_status)) return;
+    fresh["reconciledAt"] = now_rfc3339();
+    Json updated = *object;
+    updated["status"] = fresh;
+    auto written = client_->update_status(updated, {"ferry", false});
+    if (!written.ok() && written.status().is(Reason::kConflict)) queue_.add_after(name, std::chrono::milliseconds(200));
+  };
+  auto fail = [&](std::string_view type, const std::string& message) {
+    apis::set_condition(status.conditions, {std::string(type), message, now_rfc3339()});
+    if (type == apis::kConditionComparisonError || type == apis::kConditionInvalidSpecError) {
+      status.sync.status = std::string(apis::kSyncUnknown);
+    }
+    write_status();
+  };
+
+  auto parsed = apis::parse_application(*object);
+  if (!parsed.ok()) return fail(apis::kConditionInvalidSpecError, parsed.status().message());
+  const apis::Application& app = *parsed;
+
+  if (app.metadata.being_deleted()) return finalize(app);
+
+  // Refresh requests by annotation: handled here, then removed.
+  for (const char* key : {apis::kRefreshAnnotation.data(), "argocd.argoproj.io/refresh"}) {
+    std::string value = annotation(app, key);
+    if (value.empty()) continue;
+    if (value == "hard") mem->hard_refresh = true;
+    (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
+                               {{"metadata", {{"annotations", {{key, nullptr}}}}}});
+  }
+
+  auto invalid = apis::validate_application(app);
+  if (!invalid.ok()) return fail(apis::kConditionInvalidSpecError, invalid.message());
+  apis::remove_condition(status.conditions, apis::kConditionInvalidSpecError);
+  if (!app.spec.destination.server.empty() && !apis::targets_local_cluster(app)) {
+    return fail(apis::kConditionInvalidSpecError,
+                "spec.destination.server " + app.spec.destination.server +
+                    ": Ferry deploys to the cluster it runs in (https://kubernetes.default.svc)");
+  }
+
+  // App of apps: refuse to run an app that is its own ancestor.
+  {
+    std::string cursor = name;
+    for (int depth = 0; depth < 64; ++depth) {
+      auto current = apps_->get(options_.namespace_, cursor);
+      auto parent = current ? reconciler::tracked_app(*current) : std::nullopt;
+      if (!parent) break;
+      if (*parent == name) {
+        return fail(apis::kConditionCyclicDependencyError,
+                    "application " + name + " is its own ancestor through " + cursor + "; breaking the cycle");
+      }
+      cursor = *parent;
+    }
+    apis::remove_condition(status.conditions, apis::kConditionCyclicDependencyError);
+  }
+
+  // Render.
+  auto plan = render_plan_for(app);
+  if (!plan.ok()) return fail(apis::kConditionComparisonError, plan.status().message());
+  auto rendered = render(app, plan->spec, mem->hard_refresh);
+  mem->hard_refresh = false;
+  if (!rendered.ok()) return fail(apis::kConditionComparisonError, rendered.status().message());
+
+  // Compare.
+  reconciler::CompareRequest request;
+  request.app = name;
+  request.destination_namespace = app.spec.destination.namespace_.empty() ? "default" : app.spec.destination.namespace_;
+  for (const auto& o : rendered->output->objects) request.rendered.push_back(as_ferry_application(o, options_.namespace_));
+  request.previous_kinds = mem->kinds;
+  request.diff = diff_options(app);
+  auto compared = reconciler::compare(request, *live_);
+  if (!compared.ok()) return fail(apis::kConditionComparisonError, compared.status().message());
+  mem->kinds = compared->kinds;
+  apis::remove_condition(status.conditions, apis::kConditionComparisonError);
+  std::string warnings;
+  for (const auto& w : plan->warnings) warnings += (warnings.empty() ? "" : "; ") + w;
+  for (const auto& w : compared->warnings) warnings += (warnings.empty() ? "" : "; ") + w;
+  if (warnings.empty()) {
+    apis::remove_condition(status.conditions, apis::kConditionSharedResourceWarning);
+  } else {
+    apis::set_condition(status.conditions, {std::string(apis::kConditionSharedResourceWarning), warnings, now_rfc3339()});
+  }
+
+  fill_comparison_status(status, app, *rendered, *compared);
+
+  // Operations: a requested one (the `operation` field), else auto-sync per policy.
+  auto options = apis::sync_policy_options(app);
+  std::string pinned = annotation(app, kPinnedRevisionAnnotation);
+  if (!pinned.empty() && pinned != rendered->commit) {
+    // A new revision arrived after a rollback: auto-sync may follow git again.
+    (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
+                               {{"metadata", {{"annotations", {{kPinnedRevisionAnnotation, nullptr}}}}}});
+    apis::remove_condition(status.conditions, apis::kConditionRollbackPinned);
+    pinned.clear();
+  }
+
+  std::optional<OperationRequest> op;
+  if (!app.raw_operation.is_null() && app.raw_operation.is_object()) {
+    auto requested = apis::parse_operation(app.raw_operation);
+    OperationRequest r;
+    if (requested.ok() && requested->sync) {
+      r.prune = requested->sync->prune;
+      r.dry_run = requested->sync->dry_run;
+      r.initiated_by = requested->initiated_by.username.empty() ? "admin" : requested->initiated_by.username;
+      for (const auto& res : requested->sync->resources) r.only.insert({res.group, res.kind, res.namespace_, res.name});
+    }
+    r.clear_operation_field = true;
+    op = r;
+  } else if (options.automated && compared->sync == SyncState::kOutOfSync && pinned.empty()) {
+    std::string key = rendered->commit + ":" + short_hash(app.raw_spec.dump());
+    auto now = Clock::now();
+    bool first_for_revision = key != mem->auto_synced_key;
+    bool retry_due = mem->retry_attempts > 0 && now >= mem->next_retry;
+    bool heal_due = options.self_heal && now >= mem->next_self_heal;
+    if (first_for_revision || retry_due || heal_due) {
+      OperationRequest r;
+      r.prune = options.prune;
+      r.initiated_by = store::kInitiatedAutomated;
+      if (first_for_revision) {
+        mem->retry_attempts = 0;
+        mem->self_heal_attempts = 0;
+      } else if (!retry_due) {
+        // Self-heal: drift on a revision already synced; back off 5 s, 10 s, 20 s ... up to 5 min.
+        ++mem->self_heal_attempts;
+        auto delay = options_.self_heal_backoff * (1 << std::min(mem->self_heal_attempts - 1, 6));
+        mem->next_self_heal = now + std::min<std::chrono::milliseconds>(delay, std::chrono::minutes(5));
+      }
+      mem->auto_synced_key = key;
+      op = r;
+    } else if (options.self_heal) {
+      queue_.add_after(name, std::chrono::duration_cast<std::chrono::milliseconds>(mem->next_self_heal - now));
+    }
+  }
+  if (!pinned.empty()) {
+    apis::set_condition(status.conditions, {std::string(apis::kConditionRollbackPinned),
+                                            "rolled back: auto-sync waits for a revision newer than " + pinned,
+                                            now_rfc3339()});
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = interrupted_.find(app.key());
+    if (it != interrupted_.end()) {
+      apis::set_condition(status.conditions, {std::string(apis::kConditionSyncError),
+                                              "operation " + std::to_string(it->second.id) +
+                                                  " was interrupted by a controller restart",
+                                              now_rfc3339()});
+      interrupted_.erase(it);
+      mem->auto_synced_key.clear();  // an automated app retries it
+    }
+  }
+
+  if (op) {
+    op->revision = rendered->commit;
+    auto ran = run_sync(app, *object, status, *compared, *op);
+    bool failed = !ran.ok() || status.operation_state->phase != apis::kPhaseSucceeded;
+    if (op->initiated_by == store::kInitiatedAutomated) {
+      if (failed && (options.retry_limit < 0 || mem->retry_attempts < options.retry_limit) && options.retry) {
+        auto delay = apis::retry_delay(options, mem->retry_attempts);
+        ++mem->retry_attempts;
+        mem->next_retry = Clock::now() + delay;
+        queue_.add_after(name, delay);
+      } else if (!failed) {
+        mem->retry_attempts = 0;
+      }
+    }
+    if (failed) {
+      apis::set_condition(status.conditions, {std::string(apis::kConditionSyncError),
+                                              ran.ok() ? status.operation_state->message : ran.status().message(),
+                                              now_rfc3339()});
+    } else {
+      apis::remove_condition(status.conditions, apis::kConditionSyncError);
+    }
+    // What the cluster looks like now.
+    auto after = reconciler::compare(request, *live_);
+    if (after.ok()) fill_comparison_status(status, app, *rendered, *after);
+  }
+  write_status();
+}
+
+void Controller::fill_comparison_status(apis::ApplicationStatus& status, const apis::Application& app,
+                                        const reconciler::AppRenderResult& rendered,
+                                        const reconciler::Comparison& compared) {
+  status.sync.status = compared.sync == SyncState::kSynced ? std::string(apis::kSyncSynced)
+                                                           : std::string(apis::kSyncOutOfSync);
+  status.sync.revision = rendered.commit;
+  status.sync.compared_to = apis::compared_to(app);
+  status.health = {reconciler::health_status_name(compared.health.status), compared.health.message};
+  status.source_type = source_type(rendered.output->kind);
+  status.resources.clear();
+  for (const auto& r : compared.resources) {
+    apis::ResourceStatus rs;
+    rs.group = r.key.group;
+    rs.version = version_of(r.api_version);
+    rs.kind = r.key.kind;
+    rs.namespace_ = r.key.namespace_;
+    rs.name = r.key.name;
+    rs.status = r.state == SyncState::kSynced ? std::string(apis::kSyncSynced) : std::string(apis::kSyncOutOfSync);
+    rs.requires_pruning = r.state == SyncState::kRequiresPruning;
+    rs.health = apis::HealthStatus{reconciler::health_status_name(r.health.status), r.health.message};
+    status.resources.push_back(std::move(rs));
+  }
+  std::set<std::string> images;
+  for (const auto& o : compared.desired) collect_images(o.value("spec", Json::object()), images);
+  status.summary.images.assign(images.begin(), images.end());
+}
+
+Result<reconciler::AppRenderResult> Controller::render(const apis::Application& app, const reconciler::RenderSpec& spec,
+                                                        bool hard) {
+  const std::string& url = app.spec.source.repo_url;
+  bool fresh_enough = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = repo_refreshed_.find(url);
+    fresh_enough = !hard && it != repo_refreshed_.end() && Clock::now() - it->second < options_.repo_refresh_interval;
+  }
+  if (fresh_enough) {
+    // Another app refreshed this repo moments ago: render from the mirror, no network.
+    auto commit = repos_->resolve(url, app.spec.source.target_revision);
+    if (commit.ok()) return renderer_->render_commit(url, *commit, spec);
+  }
+  auto rendered = renderer_->render({url, {}}, app.spec.source.target_revision, spec);
+  if (rendered.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    repo_refreshed_[url] = Clock::now();
+  }
+  return rendered;
+}
+
+Result<int64_t> Controller::run_sync(const apis::Application& app, const Json& object, apis::ApplicationStatus& status,
+                                     const reconciler::Comparison& compared, const OperationRequest& request) {
+  auto options = apis::sync_policy_options(app);
+  reconciler::PlanRequest plan_request;
+  plan_request.app = app.metadata.name;
+  plan_request.desired = compared.desired;
+  if (options.respect_ignore_differences) {
+    auto diff = diff_options(app);
+    for (auto& d : plan_request.desired) {
+      auto live = live_->get(d.value("apiVersion", ""), kube::ObjectKey::of(d));
+      if (live.ok() && *live) d = reconciler::respect_ignore_differences(d, **live, diff);
+    }
+  }
+  plan_request.live = compared.live;
+  for (const auto& r : compared.resources) plan_request.states[r.key] = r.state;
+  plan_request.prune = request.prune;
+  plan_request.apply_out_of_sync_only = options.apply_out_of_sync_only;
+  plan_request.replace = options.replace;
+  plan_request.prune_last = options.prune_last;
+  plan_request.allow_empty = options.allow_empty;
+  plan_request.only = request.only;
+  if (options.create_namespace && !app.spec.destination.namespace_.empty()) {
+    plan_request.create_namespace = app.spec.destination.namespace_;
+    Json meta = Json::object();
+    if (!options.managed_namespace_metadata.labels.empty()) meta["labels"] = options.managed_namespace_metadata.labels;
+    if (!options.managed_namespace_metadata.annotations.empty())
+      meta["annotations"] = options.managed_namespace_metadata.annotations;
+    plan_request.namespace_metadata = meta;
+  }
+  auto tasks = reconciler::make_plan(plan_request);
+  OperationRun run;
+  run.kind = store::kKindSync;
+  run.revision = request.revision;
+  run.initiated_by = request.initiated_by;
+  run.prune = request.prune;
+  run.dry_run = request.dry_run;
+  run.prune_propagation = options.prune_propagation_policy;
+  run.clear_operation_field = request.clear_operation_field;
+  if (!tasks.ok()) {
+    run.plan_error = tasks.status();
+  } else {
+    run.tasks = std::move(*tasks);
+  }
+  return run_operation(app, object, status, run);
+}
+
+Result<int64_t> Controller::run_operation(const apis::Application& app, const Json& object,
+                                          apis::ApplicationStatus& status, const OperationRun& run) {
+  (void)object;
+  store::OperationStart start;
+  start.app = app.key();
+  start.project = app.spec.project;
+  start.kind = run.kind;
+  start.revision = run.revision;
+  start.source = apis::source_to_json(app.spec.source);
+  start.initiated_by = run.initiated_by;
+  start.dry_run = run.dry_run;
+  start.prune = run.prune;
+  start.rollback_of = run.rollback_of;
+  auto id = store_->begin_operation(start);  // journalled before anything touches the cluster
+  if (!id.ok()) return id.status();
+  ++syncs_;
+
+  apis::OperationState state;
+  apis::SyncOperation sync_op;
+  sync_op.revision = run.revision;
+  sync_op.prune = run.prune;
+  sync_op.dry_run = run.dry_run;
+  state.operation.sync = sync_op;
+  state.operation.initiated_by = {run.initiated_by == store::kInitiatedAutomated ? "" : run.initiated_by,
+                                  run.initiated_by == store::kInitiatedAutomated};
+  state.phase = std::string(apis::kPhaseRunning);
+  state.started_at = now_rfc3339();
+
+  reconciler::SyncResult result;
+  if (!run.plan_error.ok()) {
+    result.phase = reconciler::OperationPhase::kError;
+    result.message = run.plan_error.message();
+  } else {
+    reconciler::RunOptions options;
+    options.dry_run = run.dry_run;
+    options.prune_propagation = run.prune_propagation;
+    options.health_timeout = options_.health_timeout;
+    options.poll_interval = options_.poll_interval;
+    options.wave_delay = options_.wave_delay;
+    options.cancel = &cancel_;
+    int64_t op_id = *id;
+    options.on_result = [this, op_id](const reconciler::ResourceResult& r) {
+      store::ResourceResult record;
+      record.group = r.key.group;
+      record.version = version_of(r.api_version);
+      record.kind = r.key.kind;
+      record.ns = r.key.namespace_;
+      record.name = r.key.name;
+      record.status = r.status;
+      record.message = r.message;
+      record.sync_phase = reconciler::phase_name(r.phase);
+      record.hook_type = r.action == reconciler::Action::kHook ? reconciler::phase_name(r.phase) : "";
+      record.hook_phase = r.hook_phase;
+      if (r.applied.is_object()) {
+        auto digests = store_->store_manifests(op_id, {r.applied});
+        if (digests.ok() && !digests->empty()) record.manifest_digest = digests->front();
+      }
+      (void)store_->record_resource_result(op_id, record);
+    };
+    result = runner_->run(run.tasks, options);
+  }
+  if (result.phase != reconciler::OperationPhase::kSucceeded) ++sync_failures_;
+  (void)store_->finish_operation(*id, store_phase(result.phase), result.message);
+  (void)store_->prune_history(app.key());
+
+  state.phase = reconciler::operation_phase_name(result.phase);
+  state.message = result.message;
+  state.finished_at = now_rfc3339();
+  apis::SyncOperationResult sync_result;
+  sync_result.revision = run.revision;
+  sync_result.source = apis::source_to_json(app.spec.source);
+  for (const auto& r : result.resources) {
+    apis::ResourceResult rr;
+    rr.group = r.key.group;
+    rr.version = version_of(r.api_version);
+    rr.kind = r.key.kind;
+    rr.namespace_ = r.key.namespace_;
+    rr.name = r.key.name;
+    rr.status = r.status;
+    rr.message = r.message;
+    rr.hook_type = r.action == reconciler::Action::kHook ? reconciler::phase_name(r.phase) : "";
+    rr.hook_phase = r.hook_phase;
+    rr.sync_phase = reconciler::phase_name(r.phase);
+    sync_result.resources.push_back(std::move(rr));
+  }
+  state.sync_result = std::move(sync_result);
+  status.operation_state = std::move(state);
+  if (result.phase == reconciler::OperationPhase::kSucceeded && !run.dry_run) {
+    apis::RevisionHistory entry;
+    entry.id = *id;
+    entry.revision = run.revision;
+    entry.deploy_started_at = status.operation_state->started_at;
+    entry.deployed_at = status.operation_state->finished_at;
+    entry.source = apis::source_to_json(app.spec.source);
+    entry.initiated_by = status.operation_state->operation.initiated_by;
+    status.history.push_back(std::move(entry));
+    int64_t limit = std::max<int64_t>(1, app.spec.revision_history_limit);
+    while (static_cast<int64_t>(status.history.size()) > limit) status.history.erase(status.history.begin());
+  }
+  if (run.clear_operation_field) {
+    (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, app.metadata.name},
+                               {{"operation", nullptr}});
+  }
+  return *id;
+}
+
+void Controller::finalize(const apis::Application& app) {
+  if (!apis::has_resources_finalizer(app)) return;
+  auto mem = memory(app.metadata.name);
+  auto live = live_->labelled(app.metadata.name, mem->kinds);
+  bool background = std::find(app.metadata.finalizers.begin(), app.metadata.finalizers.end(),
+                              std::string(apis::kResourcesFinalizerBackground)) != app.metadata.finalizers.end();
+  size_t remaining = 0;
+  if (live.ok()) {
+    for (const auto& object : *live) {
+      auto owner = reconciler::tracked_app(object);
+      if (!owner || *owner != app.metadata.name) continue;
+      ++remaining;
+      if (object.value("metadata", Json::object()).contains("deletionTimestamp")) continue;
+      kube::DeleteOptions del;
+      del.propagation_policy = background ? "Background" : "Foreground";
+      kube::ObjectKey key = kube::ObjectKey::of(object);
+      (void)client_->remove({object.value("apiVersion", ""), key.kind, key.namespace_, key.name}, del);
+    }
+  }
+  if (!live.ok() || remaining > 0) {
+    queue_.add_after(app.metadata.name, std::chrono::milliseconds(500));
+    return;
+  }
+  Json finalizers = Json::array();
+  for (const auto& f : app.metadata.finalizers) {
+    if (apis::ferry_finalizer(f) != apis::kResourcesFinalizer && f != apis::kResourcesFinalizerBackground) {
+      finalizers.push_back(f);
+    }
+  }
+  (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, app.metadata.name},
+                             {{"metadata", {{"finalizers", finalizers}}}});
+}
+
+Result<int64_t> Controller::rollback(const std::string& name, int64_t id, bool prune, const std::string& initiated_by) {
+  std::lock_guard<std::mutex> app_guard(app_lock(name));
+  auto object = apps_ ? apps_->get(options_.namespace_, name) : std::nullopt;
+  if (!object) return Status::NotFound("application \"" + name + "\" not found");
+  auto app = apis::parse_application(*object);
+  if (!app.ok()) return app.status();
+  auto op = store_->get_operation(id);
+  if (!op.ok()) return op.status();
+  if (op->app != app->key()) {
+    return Status::Invalid("history " + std::to_string(id) + " belongs to " + op->app + ", not " + app->key());
+  }
+  if (op->kind == store::kKindSync && op->dry_run) return Status::Invalid("history " + std::to_string(id) + " was a dry run");
+  auto manifests = store_->manifests_of(id, /*include_sensitive=*/true);
+  if (!manifests.ok()) return manifests.status();
+  std::vector<Json> desired;
+  for (auto& m : *manifests) {
+    auto annotations = reconciler::read_sync_annotations(m);
+    if (annotations.ok() && annotations->is_hook) continue;  // hooks ran then; a rollback does not rerun them
+    desired.push_back(std::move(m));
+  }
+  auto mem = memory(name);
+  auto live = live_->labelled(name, mem->kinds);
+  if (!live.ok()) return live.status();
+  reconciler::PlanRequest plan_request;
+  plan_request.app = name;
+  plan_request.desired = desired;
+  plan_request.live = *live;
+  plan_request.prune = prune;
+  auto tasks = reconciler::make_plan(plan_request);
+  auto parsed_status = apis::parse_application_status(object->value("status", Json()));
+  apis::ApplicationStatus status = parsed_status.ok() ? *parsed_status : apis::ApplicationStatus{};
+  OperationRun run;
+  run.kind = store::kKindRollback;
+  run.revision = op->revision;
+  run.initiated_by = initiated_by;
+  run.prune = prune;
+  run.rollback_of = id;
+  if (tasks.ok()) run.tasks = std::move(*tasks);
+  else run.plan_error = tasks.status();
+  auto ran = run_operation(*app, *object, status, run);
+  if (!ran.ok()) return ran;
+  // Auto-sync would undo the rollback at once: pin until git moves past the current revision.
+  kube::ObjectRef ref{std::string(apis::kApiVersion), "Application", options_.namespace_, name};
+  auto pinned = client_->merge_patch(
+      ref, {{"metadata", {{"annotations", {{kPinnedRevisionAnnotation, status.sync.revision}}}}}});
+  if (pinned.ok()) {
+    Json updated = *pinned;
+    updated["status"] = apis::to_json(status);
+    (void)client_->update_status(updated, {"ferry", false});
+  }
+  queue_.add(name);
+  return ran;
+}
+
+}  // namespace ferry::controller

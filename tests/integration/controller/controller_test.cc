@@ -1,0 +1,248 @@
+// `ferry controller` end to end: a real git repository, the simulator, real kubectl creating
+// Applications and reading their status, and the SQLite ledger on disk.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <thread>
+
+#include "store/store.h"
+#include "tests/support/git_server.h"
+#include "tests/support/sim_fixture.h"
+
+namespace ferry::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kDeployment = R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+)";
+
+std::string application(const std::string& name, const std::string& repo, const std::string& path,
+                        const std::string& extra_spec = "", const std::string& api_version = "ferry.dev/v1alpha1") {
+  return "apiVersion: " + api_version + "\nkind: Application\nmetadata:\n  name: " + name +
+         "\n  namespace: ferry\nspec:\n  project: default\n  source:\n    repoURL: " + repo +
+         "\n    targetRevision: main\n    path: " + path +
+         "\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: default\n" + extra_spec;
+}
+
+constexpr const char* kNamespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ferry\n";
+constexpr const char* kAutomated = "  syncPolicy:\n    automated:\n      prune: true\n      selfHeal: true\n";
+
+class ControllerProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(sim.ok()) << sim.error();
+    ASSERT_EQ(sim.kubectl({"apply", "-f", "-"}, kNamespace).exit_code, 0);
+    upstream = std::make_unique<UpstreamRepo>(dir.path(), "config");
+  }
+
+  void start_controller() {
+    controller = std::make_unique<ChildProcess>();
+    ASSERT_TRUE(controller->start({ferry_bin(), "controller", "--kubeconfig", sim.kubeconfig(), "--namespace", "ferry",
+                                   "--data-dir", dir.path() + "/data", "--listen", "127.0.0.1:0", "--resync-seconds",
+                                   "2", "--resync-jitter-seconds", "0", "--health-poll-ms", "100", "--wave-delay-ms",
+                                   "0", "--kube-qps", "0"},
+                                  {{"HOME", dir.path()}}));
+    ASSERT_TRUE(controller->wait_for_output("ferry controller ready", 60s)) << controller->output();
+  }
+
+  std::string app_field(const std::string& name, const std::string& jsonpath) {
+    return sim.kubectl({"get", "applications.ferry.dev", name, "-n", "ferry", "-o", "jsonpath=" + jsonpath}).out;
+  }
+
+  // Polls until the app's sync and health read as wanted; the loop only bounds a hang.
+  bool wait_for(const std::string& name, const std::string& sync, const std::string& health, int seconds = 90) {
+    for (int i = 0; i < seconds * 5; ++i) {
+      if (app_field(name, "{.status.sync.status}/{.status.health.status}") == sync + "/" + health) return true;
+      std::this_thread::sleep_for(200ms);
+    }
+    return false;
+  }
+
+  bool exists(const std::string& resource, const std::string& name, const std::string& ns = "default") {
+    return sim.kubectl({"get", resource, name, "-n", ns, "-o", "name"}).exit_code == 0;
+  }
+
+  std::string debug(const std::string& name) {
+    return sim.kubectl({"get", "applications.ferry.dev", name, "-n", "ferry", "-o", "yaml"}).out + "\n--- controller:\n" +
+           (controller ? controller->output() : "");
+  }
+
+  SimProcess sim{true, 100};
+  TempDir dir;
+  std::unique_ptr<UpstreamRepo> upstream;
+  std::unique_ptr<ChildProcess> controller;
+};
+
+TEST_F(ControllerProcess, AnAutomatedAppReachesSyncedAndHealthyAndKubectlShowsIt) {
+  upstream->commit({{"apps/web/deploy.yaml", kDeployment},
+                    {"apps/web/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  k: v1\n"}});
+  start_controller();
+  ASSERT_EQ(sim.kubectl({"apply", "-f", "-"}, application("web", upstream->file_url(), "apps/web", kAutomated)).exit_code, 0);
+  ASSERT_TRUE(wait_for("web", "Synced", "Healthy")) << debug("web");
+  // kubectl's printer columns come from the CRD Ferry registered.
+  auto table = sim.kubectl({"get", "applications.ferry.dev", "-n", "ferry"});
+  EXPECT_NE(table.out.find("SYNC"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("Synced"), std::string::npos) << table.out;
+  EXPECT_EQ(app_field("web", "{.status.sync.revision}"), upstream->head());
+  EXPECT_EQ(app_field("web", "{.status.history[0].revision}"), upstream->head());
+
+  // A new commit is followed.
+  upstream->commit({{"apps/web/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  k: v2\n"}});
+  std::string want = upstream->head();
+  bool followed = false;
+  for (int i = 0; i < 300 && !followed; ++i) {
+    followed = sim.kubectl({"get", "configmap", "web-config", "-o", "jsonpath={.data.k}"}).out == "v2";
+    if (!followed) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(followed) << debug("web");
+  ASSERT_TRUE(wait_for("web", "Synced", "Healthy")) << debug("web");
+
+  // Self-heal: a manual edit is reverted.
+  ASSERT_EQ(sim.kubectl({"patch", "configmap", "web-config", "--type", "merge", "-p", R"({"data":{"k":"edited"}})"}).exit_code, 0);
+  bool healed = false;
+  for (int i = 0; i < 300 && !healed; ++i) {
+    healed = sim.kubectl({"get", "configmap", "web-config", "-o", "jsonpath={.data.k}"}).out == "v2";
+    if (!healed) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(healed) << debug("web");
+
+  // Health endpoints.
+  std::smatch m;
+  std::string out = controller->output();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(http://127\.0\.0\.1:(\d+))")));
+  auto metrics = run_command({"curl", "-s", "http://127.0.0.1:" + std::string(m[1]) + "/metrics"});
+  EXPECT_NE(metrics.out.find("ferry_applications 1"), std::string::npos) << metrics.out;
+  auto ready = run_command({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:" + std::string(m[1]) + "/readyz"});
+  EXPECT_EQ(ready.out, "200");
+}
+
+TEST_F(ControllerProcess, AppOfAppsCreatesChildrenAndRemovingOneFromGitPrunesItThroughItsFinalizer) {
+  std::string child_a = application("child-a", upstream->file_url(), "apps/a", kAutomated, "argoproj.io/v1alpha1");
+  child_a.replace(child_a.find("  namespace: ferry\n"), 18,
+                  "  namespace: argocd\n  finalizers:\n  - resources-finalizer.argocd.argoproj.io\n");
+  std::string child_b = application("child-b", upstream->file_url(), "apps/b", kAutomated);
+  child_b.replace(child_b.find("  namespace: ferry\n"), 18, "  namespace: ferry\n  finalizers:\n  - ferry.dev/resources-finalizer\n");
+  upstream->commit({{"apps/a/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-a\ndata:\n  k: a\n"},
+                    {"apps/b/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-b\ndata:\n  k: b\n"},
+                    {"root/a.yaml", child_a},
+                    {"root/b.yaml", child_b}});
+  start_controller();
+  ASSERT_EQ(sim.kubectl({"apply", "-f", "-"}, application("root", upstream->file_url(), "root", kAutomated)).exit_code, 0);
+  ASSERT_TRUE(wait_for("root", "Synced", "Healthy")) << debug("root");
+  ASSERT_TRUE(wait_for("child-a", "Synced", "Healthy")) << debug("child-a");
+  ASSERT_TRUE(wait_for("child-b", "Synced", "Healthy")) << debug("child-b");
+  EXPECT_TRUE(exists("configmap", "from-a"));
+  EXPECT_TRUE(exists("configmap", "from-b"));
+  // The argoproj.io child became a ferry.dev Application with Ferry's finalizer.
+  EXPECT_EQ(app_field("child-a", "{.metadata.finalizers[0]}"), "ferry.dev/resources-finalizer");
+
+  upstream->remove("root/b.yaml");
+  bool pruned = false;
+  for (int i = 0; i < 450 && !pruned; ++i) {
+    pruned = !exists("applications.ferry.dev", "child-b", "ferry") && !exists("configmap", "from-b");
+    if (!pruned) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(pruned) << debug("root") << debug("child-b");
+  EXPECT_TRUE(exists("configmap", "from-a"));
+}
+
+TEST_F(ControllerProcess, KillMinus9MidSyncIsRecordedAndTheRestartFinishesTheJob) {
+  // A wave that waits on a Deployment becoming ready: slow enough to kill the controller inside it.
+  SimProcess slow{true, 4000};
+  ASSERT_TRUE(slow.ok()) << slow.error();
+  ASSERT_EQ(slow.kubectl({"apply", "-f", "-"}, kNamespace).exit_code, 0);
+  upstream->commit({{"apps/slow/deploy.yaml", kDeployment},
+                    {"apps/slow/late.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: late\n  annotations:\n"
+                                            "    ferry.dev/sync-wave: \"1\"\ndata:\n  k: v\n"}});
+  auto start = [&] {
+    controller = std::make_unique<ChildProcess>();
+    ASSERT_TRUE(controller->start({ferry_bin(), "controller", "--kubeconfig", slow.kubeconfig(), "--namespace", "ferry",
+                                   "--data-dir", dir.path() + "/data", "--listen", "127.0.0.1:0", "--resync-seconds",
+                                   "2", "--resync-jitter-seconds", "0", "--health-poll-ms", "100", "--kube-qps", "0"},
+                                  {{"HOME", dir.path()}}));
+    ASSERT_TRUE(controller->wait_for_output("ferry controller ready", 60s)) << controller->output();
+  };
+  start();
+  ASSERT_EQ(slow.kubectl({"apply", "-f", "-"}, application("slow", upstream->file_url(), "apps/slow", kAutomated)).exit_code, 0);
+  // Wait until the Deployment exists (wave 0 applied, the health wait running), then kill -9.
+  bool applied = false;
+  for (int i = 0; i < 300 && !applied; ++i) {
+    applied = slow.kubectl({"get", "deployment", "web", "-o", "name"}).exit_code == 0;
+    if (!applied) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(applied) << controller->output();
+  controller->kill(9);
+  controller->wait();
+  EXPECT_NE(slow.kubectl({"get", "configmap", "late", "-o", "name"}).exit_code, 0);  // wave 1 never ran
+
+  start();
+  bool synced = false;
+  for (int i = 0; i < 450 && !synced; ++i) {
+    synced = slow.kubectl({"get", "applications.ferry.dev", "slow", "-n", "ferry", "-o",
+                           "jsonpath={.status.sync.status}/{.status.health.status}"}).out == "Synced/Healthy";
+    if (!synced) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(synced) << controller->output();
+  EXPECT_EQ(slow.kubectl({"get", "configmap", "late", "-o", "name"}).exit_code, 0);
+  controller->kill(15);
+  controller->wait();
+
+  // The ledger on disk: intact, the killed operation Interrupted, a later one Succeeded.
+  auto db = store::Store::open(dir.path() + "/data/ferry.db");
+  ASSERT_TRUE(db.ok()) << db.status().to_string();
+  EXPECT_TRUE((*db)->check_integrity().ok());
+  auto ops = (*db)->list_operations("ferry/slow");
+  ASSERT_TRUE(ops.ok());
+  ASSERT_GE(ops->size(), 2u);
+  EXPECT_EQ(ops->back().phase, store::OperationPhase::kInterrupted);
+  EXPECT_EQ(ops->front().phase, store::OperationPhase::kSucceeded);
+}
+
+TEST_F(ControllerProcess, AnUnreachableRepoKeepsTheLastStateAndSaysWhy) {
+  GitDaemon daemon(dir.path() + "/srv");
+  ASSERT_TRUE(daemon.start());
+  upstream->commit({{"apps/web/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\ndata:\n  k: v\n"}});
+  start_controller();
+  ASSERT_EQ(sim.kubectl({"apply", "-f", "-"}, application("web", daemon.url("config"), "apps/web", kAutomated)).exit_code, 0);
+  ASSERT_TRUE(wait_for("web", "Synced", "Healthy")) << debug("web");
+  daemon.stop();
+  ASSERT_EQ(sim.kubectl({"annotate", "applications.ferry.dev", "web", "-n", "ferry", "ferry.dev/refresh=hard"}).exit_code, 0);
+  bool reported = false;
+  for (int i = 0; i < 300 && !reported; ++i) {
+    reported = app_field("web", "{.status.conditions[*].type}").find("ComparisonError") != std::string::npos;
+    if (!reported) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(reported) << debug("web");
+  EXPECT_TRUE(exists("configmap", "kept"));
+}
+
+TEST_F(ControllerProcess, AnInvalidSpecIsAConditionNotACrash) {
+  start_controller();
+  std::string bad = application("bad", "", "apps/x");
+  ASSERT_EQ(sim.kubectl({"apply", "-f", "-"}, bad).exit_code, 0);
+  bool reported = false;
+  for (int i = 0; i < 150 && !reported; ++i) {
+    reported = app_field("bad", "{.status.conditions[0].type}") == "InvalidSpecError";
+    if (!reported) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(reported) << debug("bad");
+  EXPECT_NE(app_field("bad", "{.status.conditions[0].message}").find("repoURL"), std::string::npos) << debug("bad");
+}
+
+}  // namespace
+}  // namespace ferry::testing
