@@ -3,9 +3,10 @@
 #include <filesystem>
 #include <iostream>
 
-#include "cli/commands.h"
-#include "cli/signals.h"
 #include "apis/http/server.h"
+#include "cli/commands.h"
+#include "cli/controller_routes.h"
+#include "cli/signals.h"
 #include "controller/controller.h"
 #include "kube/client/kubeconfig.h"
 #include "store/store.h"
@@ -90,25 +91,7 @@ int run_controller(const ControllerFlags& flags) {
   http::ServerOptions server_options;
   server_options.host = host;
   server_options.port = port;
-  http::Server server(server_options, [&](http::Request& request) {
-    http::Response response;
-    response.content_type = "text/plain; charset=utf-8";
-    if (request.path == "/healthz") {
-      response.body = "ok\n";
-    } else if (request.path == "/readyz") {
-      bool ready = controller.ready();
-      response.status = ready ? 200 : 503;
-      response.body = ready ? "ready\n" : "not ready: the Application watch has not synced\n";
-    } else if (request.path == "/metrics") {
-      response.content_type = "text/plain; version=0.0.4";
-      response.body = controller.metrics_text();
-    } else {
-      response.status = 404;
-      response.content_type = "application/json";
-      response.body = R"({"error":"not found","code":404})";
-    }
-    return response;
-  });
+  http::Server server(server_options, controller_routes(controller));
   std::string error = server.start();
   if (!error.empty()) {
     std::cerr << "ferry controller: " << error << "\n";
