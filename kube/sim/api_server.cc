@@ -139,7 +139,10 @@ std::string ApiServer::start() {
 void ApiServer::stop() {
   if (!impl_) return;
   impl_->stop_controllers();
+  // Watches hold writers into the server's connections: end them while those still exist.
+  impl_->store.drop_watches();
   if (impl_->server) impl_->server->stop();
+  impl_->store.drop_watches();  // any that started during the stop
 }
 
 int ApiServer::port() const { return impl_->server ? impl_->server->port() : 0; }
