@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "reconciler/sync/annotations.h"
 #include "reconciler/sync/plan.h"
@@ -30,6 +31,19 @@ class ClientLiveView : public LiveView {
     if (got.ok()) return std::optional<Json>(std::move(*got));
     if (got.status().is(Reason::kNotFound)) return std::optional<Json>();
     return got.status();
+  }
+
+  Result<std::vector<Json>> list(const std::string& api_version, const std::string& kind,
+                                 const std::string& namespace_) override {
+    auto listed = client_->list({api_version, kind, namespace_, ""});
+    if (!listed.ok()) return listed.status();
+    std::vector<Json> out;
+    for (auto& item : (*listed)["items"]) {
+      item["apiVersion"] = api_version;
+      item["kind"] = kind;
+      out.push_back(std::move(item));
+    }
+    return out;
   }
 
   Result<std::vector<Json>> labelled(const std::string& app,
@@ -71,6 +85,13 @@ class CacheLiveView : public LiveView {
     Status watching = ensure_watched(api_version, key.kind);
     if (!watching.ok()) return watching;
     return cache_->get(key);
+  }
+
+  Result<std::vector<Json>> list(const std::string& api_version, const std::string& kind,
+                                 const std::string& namespace_) override {
+    Status watching = ensure_watched(api_version, kind);
+    if (!watching.ok()) return watching;
+    return cache_->list(api_group(api_version), kind, namespace_);
   }
 
   Result<std::vector<Json>> labelled(const std::string& app,
@@ -168,6 +189,24 @@ Result<Comparison> compare(const CompareRequest& request, LiveView& live) {
     live_by_key.emplace(key, std::move(object));
   }
 
+  // Desired objects not found among the labelled ones may exist unlabelled (created by hand,
+  // or owned by another app). Many of one kind are looked up with one LIST instead of a GET each.
+  constexpr size_t kListThreshold = 16;
+  std::map<std::tuple<std::string, std::string, std::string>, size_t> unlabelled_counts;
+  for (const auto& desired : out.desired) {
+    ObjectKey key = ObjectKey::of(desired);
+    if (!live_by_key.count(key)) ++unlabelled_counts[{desired.value("apiVersion", ""), key.kind, key.namespace_}];
+  }
+  std::map<ObjectKey, Json> unlabelled;
+  std::set<std::tuple<std::string, std::string, std::string>> listed_groups;
+  for (const auto& [group, count] : unlabelled_counts) {
+    if (count < kListThreshold) continue;
+    auto listed = live.list(std::get<0>(group), std::get<1>(group), std::get<2>(group));
+    if (!listed.ok()) continue;  // fall back to one GET per object
+    listed_groups.insert(group);
+    for (auto& object : *listed) unlabelled.emplace(ObjectKey::of(object), std::move(object));
+  }
+
   std::vector<Health> healths;
   for (const auto& desired : out.desired) {
     auto annotations = read_sync_annotations(desired);
@@ -180,9 +219,13 @@ Result<Comparison> compare(const CompareRequest& request, LiveView& live) {
     if (auto it = live_by_key.find(status.key); it != live_by_key.end()) {
       found = it->second;
     } else {
-      auto fetched = live.get(status.api_version, status.key);
-      if (!fetched.ok() && !fetched.status().is(Reason::kNotFound)) return fetched.status();
-      if (fetched.ok()) found = std::move(*fetched);
+      if (listed_groups.count({status.api_version, status.key.kind, status.key.namespace_})) {
+        if (auto it = unlabelled.find(status.key); it != unlabelled.end()) found = it->second;
+      } else {
+        auto fetched = live.get(status.api_version, status.key);
+        if (!fetched.ok() && !fetched.status().is(Reason::kNotFound)) return fetched.status();
+        if (fetched.ok()) found = std::move(*fetched);
+      }
       if (found) {
         auto owner = tracked_app(*found);
         if (owner && *owner != request.app) {

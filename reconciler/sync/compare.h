@@ -26,6 +26,10 @@ class LiveView {
   virtual Result<bool> namespaced(const std::string& api_version, const std::string& kind) = 0;
   // The live object, nullopt when absent.
   virtual Result<std::optional<Json>> get(const std::string& api_version, const ObjectKey& key) = 0;
+  // Every live object of a kind in a namespace ("" = all, or cluster-scoped), for looking many
+  // objects up at once.
+  virtual Result<std::vector<Json>> list(const std::string& api_version, const std::string& kind,
+                                         const std::string& namespace_) = 0;
   // Live objects labelled for this app (ferry.dev/app), of the given kinds (apiVersion, kind).
   virtual Result<std::vector<Json>> labelled(const std::string& app,
                                              const std::vector<std::pair<std::string, std::string>>& kinds) = 0;

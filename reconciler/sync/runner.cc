@@ -1,6 +1,11 @@
 #include "reconciler/sync/runner.h"
 
+#include <atomic>
+#include <map>
+#include <set>
+#include <tuple>
 #include <cmath>
+#include <mutex>
 #include <thread>
 
 #include "reconciler/health/health.h"
@@ -70,16 +75,32 @@ class Run {
       }
       previous_wave = wave;
       std::vector<const Task*> to_check;
-      for (size_t t = i; t < end && !failed; ++t) {
-        const Task& task = plan[t];
-        Status s = task.action == Action::kHook ? run_hook(task) : run_task(task);
-        if (!s.ok()) {
-          failed = true;
-          failure = s.message();
-        } else if (task.action == Action::kApply || task.action == Action::kCreate || task.action == Action::kReplace) {
-          to_check.push_back(&task);
+      // The tasks of one wave do not depend on each other: run them side by side.
+      std::mutex group_mu;
+      std::atomic<size_t> next{i};
+      auto worker = [&] {
+        for (size_t t = next++; t < end; t = next++) {
+          {
+            std::lock_guard<std::mutex> lock(group_mu);
+            if (failed) return;
+          }
+          const Task& task = plan[t];
+          Status s = task.action == Action::kHook ? run_hook(task) : run_task(task);
+          std::lock_guard<std::mutex> lock(group_mu);
+          if (!s.ok()) {
+            if (!failed) failure = s.message();
+            failed = true;
+          } else if (task.action == Action::kApply || task.action == Action::kCreate ||
+                     task.action == Action::kReplace) {
+            to_check.push_back(&task);
+          }
         }
-      }
+      };
+      size_t threads = std::min<size_t>(std::max(1, options_.parallelism), end - i);
+      std::vector<std::thread> pool;
+      for (size_t n = 1; n < threads; ++n) pool.emplace_back(worker);
+      worker();
+      for (auto& thread : pool) thread.join();
       if (!failed && !options_.dry_run && !to_check.empty()) {
         Status healthy = wait_healthy(to_check);
         if (!healthy.ok()) {
@@ -110,6 +131,7 @@ class Run {
 
  private:
   void report(ResourceResult r) {
+    std::lock_guard<std::mutex> lock(report_mu_);
     if (options_.on_result) options_.on_result(r);
     results_.push_back(std::move(r));
   }
@@ -188,16 +210,39 @@ class Run {
     return failure;
   }
 
-  // Polls until every resource is past Progressing. Degraded or a timeout fails.
+  // Polls until every resource is past Progressing. Degraded or a timeout fails. Many objects
+  // of one kind in one namespace are read with one LIST per poll rather than a GET each.
   Status wait_healthy(const std::vector<const Task*>& tasks) {
+    constexpr size_t kListThreshold = 16;
     auto deadline = Clock::now() + options_.health_timeout;
     std::vector<const Task*> waiting = tasks;
     while (true) {
+      std::map<std::tuple<std::string, std::string, std::string>, size_t> per_group;
+      for (const Task* task : waiting) ++per_group[{task->object.value("apiVersion", ""), task->key.kind, task->key.namespace_}];
+      std::map<ObjectKey, Json> listed;
+      std::set<std::tuple<std::string, std::string, std::string>> listed_groups;
+      for (const auto& [group, count] : per_group) {
+        if (count < kListThreshold) continue;
+        auto items = client_.list({std::get<0>(group), std::get<1>(group), std::get<2>(group), ""});
+        if (!items.ok()) continue;
+        listed_groups.insert(group);
+        for (auto& item : (*items)["items"]) {
+          item["apiVersion"] = std::get<0>(group);
+          item["kind"] = std::get<1>(group);
+          listed.emplace(ObjectKey::of(item), std::move(item));
+        }
+      }
       std::vector<const Task*> still;
       for (const Task* task : waiting) {
-        auto live = client_.get(ref_of(*task, task->key.name));
-        Health h = live.ok() ? health_of(&*live) : health_of(nullptr);
-        if (!live.ok() && !live.status().is(Reason::kNotFound)) h = {HealthStatus::kProgressing, live.status().to_string()};
+        Health h;
+        if (listed_groups.count({task->object.value("apiVersion", ""), task->key.kind, task->key.namespace_})) {
+          auto it = listed.find(task->key);
+          h = health_of(it == listed.end() ? nullptr : &it->second);
+        } else {
+          auto live = client_.get(ref_of(*task, task->key.name));
+          h = live.ok() ? health_of(&*live) : health_of(nullptr);
+          if (!live.ok() && !live.status().is(Reason::kNotFound)) h = {HealthStatus::kProgressing, live.status().to_string()};
+        }
         if (h.status == HealthStatus::kDegraded) {
           return Status::Invalid(describe(task->key) + " is Degraded" + (h.message.empty() ? "" : ": " + h.message));
         }
@@ -293,7 +338,8 @@ class Run {
 
   kube::Client& client_;
   const RunOptions& options_;
-  std::vector<ResourceResult> results_;
+  std::mutex report_mu_;
+  std::vector<ResourceResult> results_;  // guarded by report_mu_
 };
 
 }  // namespace

@@ -47,6 +47,7 @@ struct RunOptions {
   std::chrono::milliseconds health_timeout = std::chrono::minutes(5);  // per wave and per hook
   std::chrono::milliseconds poll_interval = std::chrono::milliseconds(200);
   std::chrono::milliseconds wave_delay = std::chrono::milliseconds(0);  // pause between waves
+  int parallelism = 8;  // writes in flight at once within one wave
   kube::Cancellation* cancel = nullptr;  // terminate
   std::function<void(const ResourceResult&)> on_result;  // progress, called as each step ends
 };
