@@ -54,7 +54,8 @@ void mask_values(Json& object, const char* field) {
 
 Result<std::string> canonical_json(const Json& value) {
   // dump() would write NaN and infinities as null, which reads back as a different value.
-  if (!all_numbers_finite(value)) return Status::Invalid("manifest holds a NaN or infinite number, which JSON cannot carry");
+  if (!all_numbers_finite(value))
+    return Status::Invalid("manifest holds a NaN or infinite number, which JSON cannot carry");
   try {
     return value.dump(-1, ' ', false, Json::error_handler_t::strict);
   } catch (const Json::exception& e) {
@@ -77,14 +78,42 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
   return to_hex(md, len);
 }
 
-Result<std::string> compress(std::string_view raw) {
-  uLongf size = compressBound(static_cast<uLong>(raw.size()));
-  std::string out(size, '\0');
-  int rc = compress2(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(raw.data()),
-                     static_cast<uLong>(raw.size()), Z_DEFAULT_COMPRESSION);
-  if (rc != Z_OK) return Status::Internal("zlib compress failed (code " + std::to_string(rc) + ")");
-  out.resize(size);
+struct Compressor::State {
+  z_stream stream{};
+  bool ready = false;  // deflateInit succeeded; deflateEnd owed
+};
+
+Compressor::Compressor() : state_(std::make_unique<State>()) {}
+
+Compressor::~Compressor() {
+  if (state_->ready) deflateEnd(&state_->stream);
+}
+
+Result<std::string> Compressor::compress(std::string_view raw) {
+  if (raw.size() > static_cast<size_t>(kMaxRawSize)) return Status::Invalid("manifest too large to store");
+  z_stream& z = state_->stream;
+  int rc = Z_OK;
+  if (!state_->ready) {
+    rc = deflateInit(&z, Z_DEFAULT_COMPRESSION);
+    state_->ready = rc == Z_OK;
+  } else {
+    rc = deflateReset(&z);
+  }
+  if (rc != Z_OK) return Status::Internal("zlib deflate setup failed (code " + std::to_string(rc) + ")");
+  std::string out(deflateBound(&z, static_cast<uLong>(raw.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
+  z.avail_in = static_cast<uInt>(raw.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  rc = deflate(&z, Z_FINISH);  // one call suffices: the output buffer has deflateBound bytes
+  if (rc != Z_STREAM_END) return Status::Internal("zlib deflate failed (code " + std::to_string(rc) + ")");
+  out.resize(z.total_out);
   return out;
+}
+
+Result<std::string> compress(std::string_view raw) {
+  Compressor compressor;
+  return compressor.compress(raw);
 }
 
 Result<std::string> decompress(std::string_view compressed, int64_t raw_size) {
@@ -96,8 +125,8 @@ Result<std::string> decompress(std::string_view compressed, int64_t raw_size) {
   // uncompress() wants a non-null destination even for an empty result.
   Bytef empty = 0;
   Bytef* dest = raw_size == 0 ? &empty : reinterpret_cast<Bytef*>(out.data());
-  int rc = uncompress(dest, &size, reinterpret_cast<const Bytef*>(compressed.data()),
-                      static_cast<uLong>(compressed.size()));
+  int rc =
+      uncompress(dest, &size, reinterpret_cast<const Bytef*>(compressed.data()), static_cast<uLong>(compressed.size()));
   if (rc != Z_OK || static_cast<int64_t>(size) != raw_size) {
     return Status::Internal("stored manifest does not decompress (zlib code " + std::to_string(rc) + ")");
   }

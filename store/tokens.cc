@@ -9,10 +9,11 @@ namespace ferry::store {
 
 Result<std::string> generate_token() {
   unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) return Status::Internal("no random bytes for a token (OpenSSL RAND_bytes failed)");
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
+    return Status::Internal("no random bytes for a token (OpenSSL RAND_bytes failed)");
   static const char kHex[] = "0123456789abcdef";
-  std::string token;
-  token.reserve(64);
+  std::string token = kTokenPrefix;
+  token.reserve(token.size() + 64);
   for (unsigned char b : bytes) {
     token.push_back(kHex[b >> 4]);
     token.push_back(kHex[b & 15]);

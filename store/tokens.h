@@ -12,7 +12,11 @@
 
 namespace ferry::store {
 
-// A new random token: 32 bytes from OpenSSL's CSPRNG as 64 lowercase hex characters.
+// Every token generate_token() makes starts with this, so secret scanners and humans can tell a
+// Ferry token in a log or a repository, and the store can refuse one passed where a hash belongs.
+inline constexpr const char* kTokenPrefix = "ferry_";
+
+// A new random token: kTokenPrefix and 32 bytes from OpenSSL's CSPRNG in lowercase hex.
 Result<std::string> generate_token();
 // Lowercase hex SHA-256 of the token, the value stored in TokenRecord::hash.
 std::string hash_token(std::string_view token);

@@ -7,12 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace ferry::store {
 
@@ -48,8 +47,8 @@ struct OperationStart {
   std::string app;      // "namespace/name" of the Application
   std::string project;  // "default" when the app names none
   std::string kind = kKindSync;
-  std::string revision;  // the resolved commit SHA (for a rollback: the revision it restores)
-  Json source = Json::object();  // the app's spec.source as it was used
+  std::string revision;                            // the resolved commit SHA (for a rollback: the revision it restores)
+  Json source = Json::object();                    // the app's spec.source as it was used
   std::string initiated_by = kInitiatedAutomated;  // a user name or "automated"
   bool dry_run = false;
   bool prune = false;
@@ -66,11 +65,11 @@ struct ResourceResult {
   std::string kind;
   std::string ns;  // "" for cluster-scoped objects
   std::string name;
-  std::string status;      // Synced, SyncFailed, Pruned, PruneSkipped, ...
+  std::string status;  // Synced, SyncFailed, Pruned, PruneSkipped, ...
   std::string message;
-  std::string sync_phase;  // PreSync, Sync, PostSync, SyncFail ("" means Sync)
-  std::string hook_type;   // "" for an ordinary resource
-  std::string hook_phase;  // Running, Succeeded, Failed, ... ("" when not a hook)
+  std::string sync_phase;       // PreSync, Sync, PostSync, SyncFail ("" is stored and read as Sync)
+  std::string hook_type;        // "" for an ordinary resource
+  std::string hook_phase;       // Running, Succeeded, Failed, ... ("" when not a hook)
   std::string manifest_digest;  // digest of the object applied (Store::store_manifests), "" if none
 
   bool operator==(const ResourceResult&) const = default;
@@ -99,8 +98,8 @@ struct Operation {
 
 // An audit event: who did what to which app, and when.
 struct Event {
-  int64_t id = 0;    // assigned by record_event()
-  int64_t time = 0;  // Unix ms; 0 when recording: the store's clock
+  int64_t id = 0;      // assigned by record_event()
+  int64_t time = 0;    // Unix ms; 0 when recording: the store's clock
   std::string actor;   // user, token account, "controller", "webhook:github", ...
   std::string action;  // "sync", "rollback", "login", "token.create", ...
   std::string app;     // "namespace/name", "" when the event concerns no app
@@ -109,10 +108,10 @@ struct Event {
 };
 
 struct EventFilter {
-  std::string app;      // "": every app (and app-less events)
-  int64_t since = 0;    // only events with time >= since
+  std::string app;        // "": every app (and app-less events)
+  int64_t since = 0;      // only events with time >= since
   int64_t before_id = 0;  // pagination: only events with id < before_id (0: no bound)
-  int limit = 100;      // newest first; <= 0 means no limit
+  int limit = 100;        // newest first; <= 0 means no limit
 };
 
 // A local account. Capabilities as in Argo CD's settings: "login" (password sessions) and
@@ -133,7 +132,7 @@ struct Account {
 struct TokenRecord {
   std::string id;  // public identifier, e.g. a UUID; used to list and revoke
   std::string account;
-  std::string hash;  // hash_token(token)
+  std::string hash;        // hash_token(token)
   int64_t created_at = 0;  // 0 when storing: the store's clock
   int64_t expires_at = 0;  // 0: never
   std::string description;
