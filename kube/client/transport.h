@@ -1,9 +1,10 @@
 // The HTTP layer under kube::Client: one request in, one complete response (or a network error)
 // out. The interface lets tests put a fake under the Client; make_http_transport gives the real
-// one, on cpprestsdk, with TLS trust and authentication taken from a RestConfig. Transports are
-// thread-safe: one instance serves concurrent requests. Network and TLS failures come back as
-// Unavailable (cause "ConnectionRefused" when the request surely never reached the server) or
-// Timeout; credentials never appear in messages.
+// one — Boost.Beast with a keep-alive connection pool by default, cpprestsdk on request — with TLS
+// trust and authentication taken from a RestConfig. Transports are thread-safe: one instance
+// serves concurrent requests. Network and TLS failures come back as Unavailable (cause
+// "ConnectionRefused" when the request surely never reached the server) or Timeout; credentials
+// never appear in messages.
 #pragma once
 
 #include <chrono>
@@ -47,14 +48,22 @@ class Transport {
                                   Cancellation* cancel);
 };
 
-struct TransportOptions {
-  std::chrono::milliseconds timeout = std::chrono::seconds(60);
-  std::string user_agent = "ferry";
+// Which HTTP library moves the bytes. Both honour the whole contract above.
+enum class TransportEngine {
+  kBeast,    // Boost.Beast, synchronous I/O on the calling thread, pooled keep-alive connections
+  kCpprest,  // cpprestsdk's http_client: pplx task continuations, ~5x the CPU per request
 };
 
-// Checks the config's PEM material up front (Invalid naming the bad piece) and builds the
-// cpprestsdk-backed transport. The token file is re-read when its modification time changes;
-// exec credentials are cached until expiry and refreshed once on a 401.
+struct TransportOptions {
+  // Connect plus the whole request for send(); connect, headers and then each read for stream().
+  std::chrono::milliseconds timeout = std::chrono::seconds(60);
+  std::string user_agent = "ferry";
+  TransportEngine engine = TransportEngine::kBeast;
+};
+
+// Checks the config's server URL and PEM material up front (Invalid naming the bad piece) and
+// builds the transport `options.engine` names. The token file is re-read when its modification
+// time changes; exec credentials are cached until expiry and refreshed once on a 401.
 Result<std::shared_ptr<Transport>> make_http_transport(const RestConfig& config, TransportOptions options = {});
 
 }  // namespace ferry::kube

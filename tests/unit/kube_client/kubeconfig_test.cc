@@ -11,9 +11,6 @@ namespace {
 
 using testing::ScratchDir;
 
-// "hello" / "pem-ca" in base64.
-constexpr const char* kCaB64 = "cGVtLWNh";
-
 const char* kBasic = R"(apiVersion: v1
 kind: Config
 current-context: dev
