@@ -204,11 +204,6 @@ bool Informer::relist() {
   ListOptions list_options;
   list_options.label_selector = options_.label_selector;
   list_options.limit = options_.page_size;
-  auto listed = client_->list(collection, list_options);
-  if (!listed.ok()) {
-    set_error(listed.status());
-    return false;
-  }
   std::map<std::string, Entry> old;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -217,34 +212,40 @@ bool Informer::relist() {
   struct Pending {
     ChangeType type;
     std::string key;
-    Json object;
+    std::string deleted_json;  // for kDeleted: the last known object; others are read after the swap
   };
   std::vector<Pending> changes;  // reported after the swap, so readers already see them
   std::map<std::string, Entry> fresh;
   size_t bytes = 0;
-  Json& items = (*listed)["items"];
-  for (auto& item : items) {
-    // List items may omit apiVersion and kind; consumers want whole objects.
-    item["apiVersion"] = api_version;
-    item["kind"] = resource_.kind;
-    std::string key = key_of(item);
-    const Json& meta = metadata_of(item);
-    Entry entry{item.dump(), "", string_at(meta, "resourceVersion")};
-    auto labels = meta.find("labels");
-    if (labels != meta.end() && labels->is_object()) entry.label = string_at(*labels, options_.index_label.c_str());
-    auto before = old.find(key);
-    std::optional<ChangeType> change = ChangeType::kAdded;
-    if (before != old.end()) {
-      change = before->second.resource_version == entry.resource_version ? std::nullopt
-                                                                          : std::optional(ChangeType::kModified);
-      old.erase(before);
+  // Page by page: each object becomes compact text at once, so a relist never holds every
+  // parsed object (a parsed document costs ~10x its text).
+  auto listed = client_->list_pages(collection, list_options, [&](Json& items) {
+    for (auto& item : items) {
+      item["apiVersion"] = api_version;
+      item["kind"] = resource_.kind;
+      std::string key = key_of(item);
+      const Json& meta = metadata_of(item);
+      Entry entry{item.dump(), "", string_at(meta, "resourceVersion")};
+      auto labels = meta.find("labels");
+      if (labels != meta.end() && labels->is_object()) entry.label = string_at(*labels, options_.index_label.c_str());
+      auto before = old.find(key);
+      std::optional<ChangeType> change = ChangeType::kAdded;
+      if (before != old.end()) {
+        change = before->second.resource_version == entry.resource_version ? std::nullopt
+                                                                            : std::optional(ChangeType::kModified);
+        old.erase(before);
+      }
+      if (change && !callbacks_.empty()) changes.push_back({*change, key, ""});
+      bytes += entry.json.size() + key.size();
+      fresh.emplace(std::move(key), std::move(entry));
     }
-    if (change && !callbacks_.empty()) changes.push_back({*change, key, item});
-    bytes += entry.json.size() + key.size();
-    fresh.emplace(std::move(key), std::move(entry));
+  });
+  if (!listed.ok()) {
+    set_error(listed.status());
+    return false;
   }
   if (!callbacks_.empty()) {
-    for (const auto& [key, entry] : old) changes.push_back({ChangeType::kDeleted, key, Json::parse(entry.json)});
+    for (auto& [key, entry] : old) changes.push_back({ChangeType::kDeleted, key, std::move(entry.json)});
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -252,13 +253,26 @@ bool Informer::relist() {
     by_label_.clear();
     for (const auto& [key, entry] : objects_) index_add(entry.label, key);
     stored_bytes_ = bytes;
-    version_ = string_at(metadata_of(*listed), "resourceVersion");
+    version_ = *listed;
     synced_ = true;
     error_ = Status::Ok();
   }
   cv_.notify_all();
   ++lists_;
-  for (const auto& change : changes) notify(change.type, change.key, change.object);
+  for (const auto& change : changes) {
+    if (change.type == ChangeType::kDeleted) {
+      notify(change.type, change.key, Json::parse(change.deleted_json));
+      continue;
+    }
+    std::string text;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = objects_.find(change.key);
+      if (it == objects_.end()) continue;
+      text = it->second.json;
+    }
+    notify(change.type, change.key, Json::parse(text));
+  }
   return true;
 }
 

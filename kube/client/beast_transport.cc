@@ -193,7 +193,7 @@ class BeastTransport : public HttpTransportBase {
         auto tls = tls_context(auth);  // up front: a rotated client certificate retires pooled connections
         if (!tls.ok()) return tls.status();
       }
-      return on_line ? stream_lines(request, auth, *on_line, cancel) : exchange(request, auth);
+      return perform(request, auth, on_line, cancel);
     } catch (const std::exception& e) {  // allocation failures and the like: never out of the transport
       return Status::Internal(request.method + " " + request.path + " on " + config().server + ": " + e.what());
     }
@@ -216,19 +216,35 @@ class BeastTransport : public HttpTransportBase {
     return message;
   }
 
-  // send(): one request, one whole response, all within options().timeout.
-  Result<Response> exchange(const Request& request, const Auth& auth) {
+  // One request on a pooled connection, sent once more on a new connection when a reused one
+  // gave no answer (the server closed it while idle). With `on_line`, a stream (a watch).
+  Result<Response> perform(const Request& request, const Auth& auth, const LineHandler* on_line, Cancellation* cancel) {
     const std::string what = request.method + " " + request.path + " on";
     const auto deadline = Clock::now() + options().timeout;
     const RequestMessage message = message_for(request, auth);
+    auto cancelled = [&] { return Status::Unavailable(request.method + " " + request.path + ": cancelled"); };
     for (int attempt = 0;; ++attempt) {
-      auto conn = checkout(auth, /*bounded=*/true, /*fresh=*/attempt > 0, deadline, what);
+      if (cancel && cancel->cancelled()) return cancelled();
+      // Watches hold their connection for minutes: outside the bound, so they cannot starve send().
+      auto conn = checkout(auth, /*bounded=*/on_line == nullptr, /*fresh=*/attempt > 0, deadline, what);
       if (!conn.ok()) return conn.status();
       bool reused = (*conn)->uses() > 0;
-      Attempt result = exchange_on(**conn, request, message, deadline, what);
+      // The callback holds a weak reference: the connection may be gone by the time it runs.
+      int cancel_id = cancel ? cancel->on_cancel([weak = std::weak_ptr<Connection>(*conn)] {
+        if (auto c = weak.lock()) c->interrupt();
+      })
+                             : 0;
+      Attempt result = on_line ? stream_on(**conn, message, *on_line, cancel, deadline, what)
+                               : exchange_on(**conn, request, message, deadline, what);
+      bool was_cancelled = false;
+      if (cancel) {
+        cancel->forget(cancel_id);
+        // Once cancel() has begun, its callback may still post the interrupt: never pool the connection.
+        was_cancelled = cancel->cancelled();
+      }
       (*conn)->count_use();
-      give_back(std::move(*conn), result.reusable);
-      // An idle connection the server closed as we reused it: the request never got an answer.
+      give_back(std::move(*conn), result.reusable && !was_cancelled);
+      if (was_cancelled && !result.result.ok()) return cancelled();
       if (result.result.ok() || !result.unanswered || !reused || attempt > 0) return std::move(result.result);
     }
   }
@@ -241,10 +257,7 @@ class BeastTransport : public HttpTransportBase {
     parser.header_limit(kMaxHeaderBytes);
     parser.body_limit(kMaxResponseBytes);
     if (request.method == "HEAD") parser.skip(true);
-    ec = conn.with_stream([&](auto& stream) {
-      return conn.complete(
-          [&](auto handler) { http::async_read(stream, conn.buffer(), parser, std::move(handler)); }, deadline);
-    });
+    ec = read(conn, parser, Until::kMessage, deadline);
     if (ec) return {io_error(what, ec), !parser.got_some() && conn.buffer().size() == 0, false};
     bool reusable = parser.keep_alive() && conn.buffer().size() == 0;
     http::response<http::string_body> message_in = parser.release();
@@ -253,35 +266,7 @@ class BeastTransport : public HttpTransportBase {
     return {std::move(out), false, reusable};
   }
 
-  // stream(): connect and headers within options().timeout, then each read of the body.
-  Result<Response> stream_lines(const Request& request, const Auth& auth, const LineHandler& on_line,
-                                Cancellation* cancel) {
-    const std::string what = request.method + " " + request.path + " on";
-    const Status cancelled = Status::Unavailable(request.method + " " + request.path + ": cancelled");
-    const auto deadline = Clock::now() + options().timeout;
-    const RequestMessage message = message_for(request, auth);
-    for (int attempt = 0;; ++attempt) {
-      if (cancel && cancel->cancelled()) return cancelled;
-      // Unbounded: watches hold their connection for minutes and must not starve send().
-      auto conn = checkout(auth, /*bounded=*/false, /*fresh=*/attempt > 0, deadline, what);
-      if (!conn.ok()) return conn.status();
-      bool reused = (*conn)->uses() > 0;
-      // The callback holds a weak reference: the connection may be gone by the time it runs.
-      int cancel_id = cancel ? cancel->on_cancel([weak = std::weak_ptr<Connection>(*conn)] {
-        if (auto c = weak.lock()) c->interrupt();
-      })
-                             : 0;
-      Attempt result = stream_on(**conn, message, on_line, cancel, deadline, what);
-      if (cancel) cancel->forget(cancel_id);
-      // Once cancel() has begun, its callback may still post the interrupt: never pool the connection.
-      bool was_cancelled = cancel && cancel->cancelled();
-      (*conn)->count_use();
-      give_back(std::move(*conn), result.reusable && !was_cancelled);
-      if (was_cancelled && !result.result.ok()) return cancelled;
-      if (result.result.ok() || !result.unanswered || !reused || attempt > 0) return std::move(result.result);
-    }
-  }
-
+  // For a stream: connect and headers within the deadline, then options().timeout for each read.
   Attempt stream_on(Connection& conn, const RequestMessage& message, const LineHandler& on_line, Cancellation* cancel,
                     Clock::time_point deadline, const std::string& what) {
     error_code ec = write(conn, message, deadline);
@@ -290,19 +275,13 @@ class BeastTransport : public HttpTransportBase {
     parser.header_limit(kMaxHeaderBytes);
     // A watch may run for hours. (Not boost::none: Boost 1.74 then refuses any Content-Length.)
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    ec = conn.with_stream([&](auto& stream) {
-      return conn.complete(
-          [&](auto handler) { http::async_read_header(stream, conn.buffer(), parser, std::move(handler)); }, deadline);
-    });
+    ec = read(conn, parser, Until::kHeader, deadline);
     if (ec) return {io_error(what, ec), !parser.got_some() && conn.buffer().size() == 0, false};
     Response out = response_head(parser.get());
     if (out.status < 200 || out.status >= 300) {  // an error Status: returned whole
       http::response_parser<http::string_body> whole(std::move(parser));
       whole.body_limit(kMaxResponseBytes);
-      ec = conn.with_stream([&](auto& stream) {
-        return conn.complete(
-            [&](auto handler) { http::async_read(stream, conn.buffer(), whole, std::move(handler)); }, deadline);
-      });
+      ec = read(conn, whole, Until::kMessage, deadline);
       if (ec) return {io_error(what, ec), false, false};
       out.body = std::move(whole.get().body());
       return {std::move(out), false, whole.keep_alive() && conn.buffer().size() == 0};
@@ -313,11 +292,7 @@ class BeastTransport : public HttpTransportBase {
     while (!parser.is_done() && !stopped) {
       parser.get().body().data = chunk.data();
       parser.get().body().size = chunk.size();
-      ec = conn.with_stream([&](auto& stream) {
-        return conn.complete(
-            [&](auto handler) { http::async_read_some(stream, conn.buffer(), parser, std::move(handler)); },
-            Clock::now() + options().timeout);
-      });
+      ec = read(conn, parser, Until::kSome, Clock::now() + options().timeout);
       if (ec == http::error::need_buffer) ec = {};
       pending.append(chunk.data(), chunk.size() - parser.get().body().size);
       stopped = !deliver_lines(pending, on_line, cancel);
@@ -331,9 +306,27 @@ class BeastTransport : public HttpTransportBase {
     return {std::move(out), false, !stopped && parser.keep_alive() && conn.buffer().size() == 0};
   }
 
-  error_code write(Connection& conn, const RequestMessage& message, Clock::time_point deadline) {
+  static error_code write(Connection& conn, const RequestMessage& message, Clock::time_point deadline) {
     return conn.with_stream([&](auto& stream) {
       return conn.complete([&](auto handler) { http::async_write(stream, message, std::move(handler)); }, deadline);
+    });
+  }
+
+  enum class Until { kMessage, kHeader, kSome };  // kSome: whatever arrives next
+  template <class Parser>
+  static error_code read(Connection& conn, Parser& parser, Until until, Clock::time_point deadline) {
+    return conn.with_stream([&](auto& stream) {
+      return conn.complete(
+          [&](auto handler) {
+            if (until == Until::kMessage) {
+              http::async_read(stream, conn.buffer(), parser, std::move(handler));
+            } else if (until == Until::kHeader) {
+              http::async_read_header(stream, conn.buffer(), parser, std::move(handler));
+            } else {
+              http::async_read_some(stream, conn.buffer(), parser, std::move(handler));
+            }
+          },
+          deadline);
     });
   }
 

@@ -310,13 +310,10 @@ Result<Json> Client::get(const ObjectRef& ref) {
   return call({"GET", *path, "", ""}, Retry::kIdempotent, "get " + describe(ref));
 }
 
-Result<Json> Client::list(const ObjectRef& collection, const ListOptions& options) {
+Result<std::string> Client::list_pages(const ObjectRef& collection, const ListOptions& options,
+                                       const std::function<void(Json& items)>& on_page) {
   auto path = path_for(collection, true);
   if (!path.ok()) return path.status();
-  Json all = {{"apiVersion", collection.api_version},
-              {"kind", collection.kind + "List"},
-              {"metadata", Json::object()},
-              {"items", Json::array()}};
   std::string cont;
   for (int page = 0; page < 100000; ++page) {
     std::string query;
@@ -329,20 +326,33 @@ Result<Json> Client::list(const ObjectRef& collection, const ListOptions& option
     if (!body->contains("items") || !(*body)["items"].is_array()) {
       return Status::Internal("list " + collection.kind + ": the response has no items");
     }
-    for (auto& item : (*body)["items"]) {
+    Json& items = (*body)["items"];
+    for (auto& item : items) {
       // List items may omit apiVersion/kind; fill them so they are whole objects.
       if (item.is_object()) {
         if (!item.contains("apiVersion")) item["apiVersion"] = collection.api_version;
         if (!item.contains("kind")) item["kind"] = collection.kind;
       }
-      all["items"].push_back(std::move(item));
     }
+    on_page(items);
     const Json meta = body->value("metadata", Json::object());
-    if (meta.contains("resourceVersion")) all["metadata"]["resourceVersion"] = meta["resourceVersion"];
     cont = meta.is_object() ? meta.value("continue", "") : "";
-    if (cont.empty()) return all;
+    if (cont.empty()) return meta.is_object() ? meta.value("resourceVersion", "") : "";
   }
   return Status::Internal("list " + collection.kind + ": too many pages");
+}
+
+Result<Json> Client::list(const ObjectRef& collection, const ListOptions& options) {
+  Json all = {{"apiVersion", collection.api_version},
+              {"kind", collection.kind + "List"},
+              {"metadata", Json::object()},
+              {"items", Json::array()}};
+  auto version = list_pages(collection, options, [&](Json& items) {
+    for (auto& item : items) all["items"].push_back(std::move(item));
+  });
+  if (!version.ok()) return version.status();
+  if (!version->empty()) all["metadata"]["resourceVersion"] = *version;
+  return all;
 }
 
 Result<Json> Client::create(const Json& object, const WriteOptions& options) {

@@ -109,6 +109,11 @@ class Client {
   Result<Json> get(const ObjectRef& ref);
   // All pages, as one `<Kind>List` with items and the last page's resourceVersion.
   Result<Json> list(const ObjectRef& collection, const ListOptions& options = {});
+  // The same page by page: `on_page` gets each page's items (whole objects, movable from) as
+  // they arrive, so a caller keeping them in another form never holds every parsed object at
+  // once. Returns the list's resourceVersion.
+  Result<std::string> list_pages(const ObjectRef& collection, const ListOptions& options,
+                                 const std::function<void(Json& items)>& on_page);
   Result<Json> create(const Json& object, const WriteOptions& options = {});
   // Server-side apply of `object` (PATCH application/apply-patch+yaml).
   Result<Json> apply(const Json& object, const ApplyOptions& options = {});

@@ -346,6 +346,20 @@ TEST_P(ClientSim, TlsServerNameMismatchIsAClearError) {
   EXPECT_NE(result.status().message().find("hostname mismatch"), std::string::npos) << result.status().message();
 }
 
+TEST_P(ClientSim, CertificateIsVerifiedAgainstTheNameUsed) {
+  // The simulator's certificate names IP:127.0.0.1, localhost and kubernetes.default.svc.
+  RestConfig by_name = config;
+  by_name.server.replace(by_name.server.find("127.0.0.1"), 9, "localhost");
+  RestConfig by_server_name = config;
+  by_server_name.tls_server_name = "kubernetes.default.svc";
+  for (const RestConfig* rest : {&by_name, &by_server_name}) {
+    auto other = connect(*rest);
+    ASSERT_TRUE(other.ok());
+    auto result = (*other)->get({"v1", "ConfigMap", "default", "absent"});
+    EXPECT_TRUE(result.status().is(Reason::kNotFound)) << rest->server << ": " << result.status().to_string();
+  }
+}
+
 TEST_P(ClientSim, UntrustedCaIsAClearError) {
   RestConfig untrusted = config;
   untrusted.ca_pem = "";
