@@ -16,7 +16,9 @@ Json object(const std::string& api_version, const std::string& kind, const std::
 }
 
 Json tracked(Json o, const std::string& app = "shop") {
-  return with_tracking(std::move(o), app, "shop", o.value("kind", "") != "Namespace" && o.value("kind", "") != "ClusterRole");
+  // Read the kind before `o` is moved: argument evaluation order is unspecified.
+  bool namespaced = o.value("kind", "") != "Namespace" && o.value("kind", "") != "ClusterRole";
+  return with_tracking(std::move(o), app, "shop", namespaced);
 }
 
 std::vector<std::string> lines(const std::vector<Task>& plan) {
