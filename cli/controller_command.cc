@@ -5,6 +5,7 @@
 
 #include "apis/http/server.h"
 #include "cli/commands.h"
+#include "cli/listen.h"
 #include "cli/controller_routes.h"
 #include "cli/signals.h"
 #include "controller/controller.h"
@@ -30,18 +31,6 @@ struct ControllerFlags {
   int poll_interval_ms = 1000;
   int wave_delay_ms = 1000;
 };
-
-bool split_listen(const std::string& listen, std::string& host, int& port) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = listen.substr(0, colon);
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (...) {
-    return false;
-  }
-  return !host.empty() && port >= 0 && port < 65536;
-}
 
 int run_controller(const ControllerFlags& flags) {
   std::string host;

@@ -12,6 +12,7 @@
 
 #include "apis/http/server.h"
 #include "cli/commands.h"
+#include "cli/listen.h"
 #include "cli/controller_routes.h"
 #include "cli/signals.h"
 #include "controller/controller.h"
@@ -73,18 +74,6 @@ Result<std::string> make_config_repo(const DemoFlags& flags) {
     return Status::Internal("git failed; see " + log);
   }
   return "file://" + fs::absolute(repo).string();
-}
-
-bool split_listen(const std::string& listen, std::string& host, int& port) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = listen.substr(0, colon);
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (...) {
-    return false;
-  }
-  return !host.empty();
 }
 
 struct AppRow {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/listen.h"
 #include "cli/signals.h"
 #include "kube/sim/api_server.h"
 
@@ -20,18 +21,6 @@ struct SimFlags {
   std::string token;
   int threads = 2;
 };
-
-bool split_host_port(const std::string& listen, std::string& host, int& port) {
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = listen.substr(0, colon);
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (...) {
-    return false;
-  }
-  return port >= 0 && port < 65536 && !host.empty();
-}
 
 // Kubeconfigs hold credentials: owner-only, like kubectl writes them.
 bool write_private_file(const std::string& path, const std::string& content) {
@@ -50,7 +39,7 @@ bool write_private_file(const std::string& path, const std::string& content) {
 
 int run_sim(const SimFlags& flags) {
   kube::sim::SimOptions options;
-  if (!split_host_port(flags.listen, options.host, options.port)) {
+  if (!split_listen(flags.listen, options.host, options.port)) {
     std::cerr << "ferry sim: --listen wants HOST:PORT, got \"" << flags.listen << "\"\n";
     return 2;
   }
