@@ -57,15 +57,26 @@ Json as_ferry_application(const Json& object, const std::string& ns) {
   return out;
 }
 
+// The ledger spells phases as the engine does; an unfinished one cannot end an operation.
 store::OperationPhase store_phase(reconciler::OperationPhase phase) {
-  switch (phase) {
-    case reconciler::OperationPhase::kSucceeded:
-      return store::OperationPhase::kSucceeded;
-    case reconciler::OperationPhase::kFailed:
-      return store::OperationPhase::kFailed;
-    default:
-      return store::OperationPhase::kError;
-  }
+  auto parsed = store::parse_phase(reconciler::operation_phase_name(phase));
+  return parsed && store::is_final(*parsed) ? *parsed : store::OperationPhase::kError;
+}
+
+// One engine result as the Application status (and, field for field, the ledger) shows it.
+apis::ResourceResult status_result(const reconciler::ResourceResult& r) {
+  apis::ResourceResult out;
+  out.group = r.key.group;
+  out.version = version_of(r.api_version);
+  out.kind = r.key.kind;
+  out.namespace_ = r.key.namespace_;
+  out.name = r.key.name;
+  out.status = r.status;
+  out.message = r.message;
+  out.hook_type = r.action == reconciler::Action::kHook ? reconciler::phase_name(r.phase) : "";
+  out.hook_phase = r.hook_phase;
+  out.sync_phase = reconciler::phase_name(r.phase);
+  return out;
 }
 
 std::string source_type(reconciler::RendererKind kind) {
@@ -453,17 +464,10 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, const Js
     options.cancel = &cancel_;
     int64_t op_id = *id;
     options.on_result = [this, op_id](const reconciler::ResourceResult& r) {
-      store::ResourceResult record;
-      record.group = r.key.group;
-      record.version = version_of(r.api_version);
-      record.kind = r.key.kind;
-      record.ns = r.key.namespace_;
-      record.name = r.key.name;
-      record.status = r.status;
-      record.message = r.message;
-      record.sync_phase = reconciler::phase_name(r.phase);
-      record.hook_type = r.action == reconciler::Action::kHook ? reconciler::phase_name(r.phase) : "";
-      record.hook_phase = r.hook_phase;
+      apis::ResourceResult shown = status_result(r);
+      store::ResourceResult record{shown.group,   shown.version,    shown.kind,      shown.namespace_,
+                                   shown.name,    shown.status,     shown.message,   shown.sync_phase,
+                                   shown.hook_type, shown.hook_phase, ""};
       if (r.applied.is_object()) {
         auto digests = store_->store_manifests(op_id, {r.applied});
         if (digests.ok() && !digests->empty()) record.manifest_digest = digests->front();
@@ -482,20 +486,7 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, const Js
   apis::SyncOperationResult sync_result;
   sync_result.revision = run.revision;
   sync_result.source = apis::source_to_json(app.spec.source);
-  for (const auto& r : result.resources) {
-    apis::ResourceResult rr;
-    rr.group = r.key.group;
-    rr.version = version_of(r.api_version);
-    rr.kind = r.key.kind;
-    rr.namespace_ = r.key.namespace_;
-    rr.name = r.key.name;
-    rr.status = r.status;
-    rr.message = r.message;
-    rr.hook_type = r.action == reconciler::Action::kHook ? reconciler::phase_name(r.phase) : "";
-    rr.hook_phase = r.hook_phase;
-    rr.sync_phase = reconciler::phase_name(r.phase);
-    sync_result.resources.push_back(std::move(rr));
-  }
+  for (const auto& r : result.resources) sync_result.resources.push_back(status_result(r));
   state.sync_result = std::move(sync_result);
   status.operation_state = std::move(state);
   if (result.phase == reconciler::OperationPhase::kSucceeded && !run.dry_run) {
