@@ -204,10 +204,11 @@ bool Informer::relist() {
   ListOptions list_options;
   list_options.label_selector = options_.label_selector;
   list_options.limit = options_.page_size;
-  std::map<std::string, Entry> old;
+  // Only the versions: copying the stored objects would double the cache for a moment.
+  std::map<std::string, std::string> old;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    old = objects_;
+    for (const auto& [key, entry] : objects_) old.emplace(key, entry.resource_version);
   }
   struct Pending {
     ChangeType type;
@@ -231,8 +232,7 @@ bool Informer::relist() {
       auto before = old.find(key);
       std::optional<ChangeType> change = ChangeType::kAdded;
       if (before != old.end()) {
-        change = before->second.resource_version == entry.resource_version ? std::nullopt
-                                                                            : std::optional(ChangeType::kModified);
+        change = before->second == entry.resource_version ? std::nullopt : std::optional(ChangeType::kModified);
         old.erase(before);
       }
       if (change && !callbacks_.empty()) changes.push_back({*change, key, ""});
@@ -244,12 +244,15 @@ bool Informer::relist() {
     set_error(listed.status());
     return false;
   }
-  if (!callbacks_.empty()) {
-    for (auto& [key, entry] : old) changes.push_back({ChangeType::kDeleted, key, std::move(entry.json)});
-  }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    objects_.swap(fresh);
+    objects_.swap(fresh);  // `fresh` now holds the previous objects: the deleted ones' last state
+    if (!callbacks_.empty()) {
+      for (const auto& [key, version] : old) {
+        auto last = fresh.find(key);
+        changes.push_back({ChangeType::kDeleted, key, last == fresh.end() ? "" : std::move(last->second.json)});
+      }
+    }
     by_label_.clear();
     for (const auto& [key, entry] : objects_) index_add(entry.label, key);
     stored_bytes_ = bytes;
