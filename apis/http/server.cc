@@ -336,6 +336,15 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     } catch (const std::exception& e) {
       response = server_.error(500, std::string("internal error: ") + e.what());
     }
+    if (response.deferred) {
+      auto self = this->shared_from_this();
+      auto sent = std::make_shared<std::atomic<bool>>(false);
+      response.deferred([self, sent](Response answer) {
+        if (sent->exchange(true)) return;
+        asio::post(self->executor(), [self, answer = std::move(answer)]() mutable { self->respond(std::move(answer)); });
+      });
+      return;
+    }
     if (response.delay.count() > 0) {
       auto self = this->shared_from_this();
       auto timer = std::make_shared<asio::steady_timer>(stream_.get_executor(), response.delay);

@@ -58,6 +58,11 @@ struct Response {
   std::chrono::milliseconds delay{0};
   // When set, the body is streamed: headers are sent, then this is called once with a writer.
   std::function<void(std::shared_ptr<ChunkWriter>)> start_stream;
+  // When set, the answer comes later, from another thread: this is called once with `reply`,
+  // which sends the real Response (its first call wins; it may be called from any thread). For
+  // handlers that wait (a sync with ?wait=true) without holding an I/O thread. A `reply` that is
+  // never called leaves the client waiting until it gives up.
+  std::function<void(std::function<void(Response)> reply)> deferred;
 };
 
 using Handler = std::function<Response(Request&)>;

@@ -127,6 +127,32 @@ TEST_F(HttpServerTest, StreamingResponseSendsChunksFromAnotherThread) {
   EXPECT_FALSE(writer->write("late"));
 }
 
+TEST_F(HttpServerTest, DeferredResponseIsSentFromAnotherThreadAndOnlyOnce) {
+  std::thread answering;
+  start([&answering](Request&) {
+    Response r;
+    r.deferred = [&answering](std::function<void(Response)> reply) {
+      answering = std::thread([reply]() {
+        Response first;
+        first.status = 202;
+        first.body = "later";
+        reply(first);
+        Response second;
+        second.status = 500;
+        second.body = "ignored";
+        reply(second);
+      });
+    };
+    return r;
+  });
+  RawClient client(server_->port());
+  client.send("GET /wait HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string got = client.read_until("later");
+  EXPECT_NE(got.find("HTTP/1.1 202"), std::string::npos) << got;
+  EXPECT_EQ(got.find("ignored"), std::string::npos) << got;
+  answering.join();
+}
+
 TEST_F(HttpServerTest, HandlerExceptionBecomes500) {
   start([](Request&) -> Response { throw std::runtime_error("boom"); });
   RawClient client(server_->port());
