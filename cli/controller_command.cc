@@ -6,7 +6,9 @@
 #include "apis/http/server.h"
 #include "cli/commands.h"
 #include "cli/listen.h"
-#include "cli/controller_routes.h"
+#include "apis/types/log.h"
+#include "cli/surfaces.h"
+#include "reconciler/source/credentials.h"
 #include "cli/signals.h"
 #include "controller/controller.h"
 #include "kube/client/kubeconfig.h"
@@ -30,9 +32,19 @@ struct ControllerFlags {
   int kube_burst = 100;
   int poll_interval_ms = 1000;
   int wave_delay_ms = 1000;
+  std::string ui_dir;
+  std::string tls_cert, tls_key;
+  std::string log_format = "json", log_level = "info";
 };
 
 int run_controller(const ControllerFlags& flags) {
+  log::Format format;
+  log::Level level;
+  if (!log::parse_format(flags.log_format, format) || !log::parse_level(flags.log_level, level)) {
+    std::cerr << "ferry controller: --log-format is json or text; --log-level debug, info, warn or error\n";
+    return 2;
+  }
+  log::configure(format, level);
   std::string host;
   int port = 0;
   if (!split_listen(flags.listen, host, port)) {
@@ -77,20 +89,51 @@ int run_controller(const ControllerFlags& flags) {
     return 1;
   }
 
+  SurfaceOptions surface_options;
+  surface_options.data_dir = flags.data_dir;
+  surface_options.settings_path = flags.settings;
+  surface_options.admin_password_file = flags.admin_password_file;
+  surface_options.ui_dir = flags.ui_dir;
+  auto surfaces = Surfaces::create(controller, db, surface_options);
+  if (!surfaces.ok()) {
+    std::cerr << "ferry controller: " << surfaces.status().to_string() << "\n";
+    controller.stop();
+    return 1;
+  }
+  if (!(*surfaces)->admin_password_path().empty()) {
+    log::info("admin password", {{"file", (*surfaces)->admin_password_path()}});
+  }
+
   http::ServerOptions server_options;
   server_options.host = host;
   server_options.port = port;
-  http::Server server(server_options, controller_routes(controller));
+  server_options.threads = 4;
+  server_options.max_body_bytes = (*surfaces)->max_body_bytes();
+  if (!flags.tls_cert.empty() || !flags.tls_key.empty()) {
+    auto cert = reconciler::read_file(flags.tls_cert);
+    auto key = reconciler::read_file(flags.tls_key);
+    if (!cert.ok() || !key.ok()) {
+      std::cerr << "ferry controller: " << (cert.ok() ? key.status() : cert.status()).to_string() << "\n";
+      controller.stop();
+      return 1;
+    }
+    server_options.tls_cert_pem = *cert;
+    server_options.tls_key_pem = *key;
+  }
+  http::Server server(server_options, (*surfaces)->handler());
   std::string error = server.start();
   if (!error.empty()) {
     std::cerr << "ferry controller: " << error << "\n";
     controller.stop();
     return 1;
   }
-  std::cout << "ferry controller ready on http://" << host << ":" << server.port() << " namespace " << flags.namespace_
-            << std::endl;
+  std::string scheme = server_options.tls_cert_pem.empty() ? "http" : "https";
+  log::info("ferry controller ready on " + scheme + "://" + host + ":" + std::to_string(server.port()) +
+                " namespace " + flags.namespace_,
+            {{"listen", host + ":" + std::to_string(server.port())}, {"namespace", flags.namespace_}});
   wait_for_termination();
   server.stop();
+  surfaces->reset();
   controller.stop();
   return 0;
 }
@@ -116,6 +159,11 @@ void add_controller_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--kube-burst", flags->kube_burst, "client-side burst")->capture_default_str();
   cmd->add_option("--health-poll-ms", flags->poll_interval_ms, "health polling during a sync")->capture_default_str();
   cmd->add_option("--wave-delay-ms", flags->wave_delay_ms, "pause between sync waves")->capture_default_str();
+  cmd->add_option("--ui-dir", flags->ui_dir, "serve the UI from this directory instead of the built-in copy");
+  cmd->add_option("--tls-cert", flags->tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
+  cmd->add_option("--tls-key", flags->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--log-format", flags->log_format, "json or text")->capture_default_str();
+  cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error")->capture_default_str();
   cmd->callback([flags, &exit_code] { exit_code = run_controller(*flags); });
 }
 

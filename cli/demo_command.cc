@@ -13,7 +13,7 @@
 #include "apis/http/server.h"
 #include "cli/commands.h"
 #include "cli/listen.h"
-#include "cli/controller_routes.h"
+#include "cli/surfaces.h"
 #include "cli/signals.h"
 #include "controller/controller.h"
 #include "kube/client/kubeconfig.h"
@@ -157,7 +157,8 @@ int run_demo(const DemoFlags& flags) {
   options.resync_jitter = std::chrono::seconds(5);
   options.poll_interval = std::chrono::milliseconds(250);
   options.wave_delay = std::chrono::milliseconds(0);
-  controller::Controller controller(*client, std::shared_ptr<store::Store>(std::move(*db)), options);
+  std::shared_ptr<store::Store> db_shared(std::move(*db));
+  controller::Controller controller(*client, db_shared, options);
   Status started = controller.start();
   if (!started.ok()) {
     std::cerr << "ferry demo: " << started.to_string() << "\n";
@@ -168,10 +169,19 @@ int run_demo(const DemoFlags& flags) {
     std::cerr << "ferry demo: --listen wants HOST:PORT\n";
     return 2;
   }
-  auto server = std::make_unique<http::Server>(server_options, controller_routes(controller));
+  SurfaceOptions surface_options;
+  surface_options.data_dir = options.data_dir;
+  auto surfaces = Surfaces::create(controller, db_shared, surface_options);
+  if (!surfaces.ok()) {
+    std::cerr << "ferry demo: " << surfaces.status().to_string() << "\n";
+    return 1;
+  }
+  server_options.max_body_bytes = (*surfaces)->max_body_bytes();
+  server_options.threads = 4;
+  auto server = std::make_unique<http::Server>(server_options, (*surfaces)->handler());
   if (!server->start().empty()) {
     server_options.port = 0;
-    server = std::make_unique<http::Server>(server_options, controller_routes(controller));
+    server = std::make_unique<http::Server>(server_options, (*surfaces)->handler());
     error = server->start();
     if (!error.empty()) {
       std::cerr << "ferry demo: " << error << "\n";
@@ -204,6 +214,8 @@ int run_demo(const DemoFlags& flags) {
             << "  Kubernetes API simulator: " << sim->server_url() << "\n"
             << "  kubeconfig:               " << kubeconfig << "\n"
             << "  config repository:        " << *repo_url << " (edit, commit: Ferry follows)\n"
+            << "  web UI and API:           " << ui << "/  (user admin, password in "
+            << (*surfaces)->admin_password_path() << ")\n"
             << "  controller:               " << ui << "/healthz, " << ui << "/metrics\n"
             << "  history (SQLite):         " << flags.dir << "/ferry.db\n"
             << "Waiting for the apps to sync...\n"
@@ -228,6 +240,9 @@ int run_demo(const DemoFlags& flags) {
             << "\nLook around:\n"
             << "  export KUBECONFIG=" << kubeconfig << "\n"
             << "  kubectl get applications -n ferry\n"
+            << "  build/ferry login " << ui << " --username admin --password \"$(cat "
+            << (*surfaces)->admin_password_path() << ")\"\n"
+            << "  build/ferry app list\n"
             << "  kubectl get all -A\n"
             << "  kubectl patch deployment guestbook -n guestbook -p '{\"spec\":{\"replicas\":5}}'   # self-heal undoes it\n"
             << "  sqlite3 " << flags.dir << "/ferry.db 'select id, app, revision, phase from operations'\n"
@@ -235,6 +250,7 @@ int run_demo(const DemoFlags& flags) {
             << "ready" << std::endl;
   if (!flags.exit_after_setup) wait_for_termination();
   server->stop();
+  surfaces->reset();
   controller.stop();
   sim->stop();
   return settled ? 0 : 1;

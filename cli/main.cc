@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   ferry::cli::add_render_command(app, exit_code);
   ferry::cli::add_demo_command(app, exit_code);
   ferry::cli::add_controller_command(app, exit_code);
+  ferry::cli::add_login_command(app, exit_code);
+  ferry::cli::add_app_command(app, exit_code);
+  ferry::cli::add_account_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -53,4 +53,20 @@ Result<RenderPlan> render_plan_for(const apis::Application& app) {
   return plan;
 }
 
+// argoproj.io Applications found in git become ferry.dev ones in Ferry's namespace.
+Json as_ferry_application(const Json& object, const std::string& ns) {
+  if (object.value("kind", "") != "Application") return object;
+  std::string api_version = object.value("apiVersion", "");
+  if (api_version != apis::kArgoApiVersion && api_version != apis::kApiVersion) return object;
+  Json out = object;
+  if (api_version == apis::kArgoApiVersion) {
+    auto parsed = apis::parse_application(object);
+    if (parsed.ok()) out = apis::to_json(*parsed);  // a malformed child is applied as is and fails there
+    out["apiVersion"] = std::string(apis::kApiVersion);
+    out.erase("status");
+  }
+  out["metadata"]["namespace"] = ns;  // Ferry watches only its own namespace
+  return out;
+}
+
 }  // namespace ferry::controller

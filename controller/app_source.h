@@ -18,4 +18,8 @@ struct RenderPlan {
 
 Result<RenderPlan> render_plan_for(const apis::Application& app);
 
+// An Application as Ferry stores it: argoproj.io ones (from git or the API) become ferry.dev
+// ones, and every Application lives in Ferry's namespace `ns`. Other objects pass unchanged.
+nlohmann::json as_ferry_application(const nlohmann::json& object, const std::string& ns);
+
 }  // namespace ferry::controller

@@ -5,6 +5,9 @@
 #include <sstream>
 
 #include "apis/types/crd.h"
+#include "apis/types/log.h"
+#include "reconciler/source/credentials.h"
+#include "store/tokens.h"
 
 namespace ferry::controller {
 
@@ -77,21 +80,67 @@ void Controller::on_app_change(const kube::Change& change) {
   if (auto parent = reconciler::tracked_app(change.object)) {
     if (*parent != change.key.name) queue_.add(*parent);
   }
+  std::vector<std::function<void(const kube::Change&)>> listeners;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, listener] : listeners_) listeners.push_back(listener);
+  }
+  for (const auto& listener : listeners) listener(change);
 }
 
-Status Controller::request_sync(const std::string& name, const SyncRequest& request) {
-  if (!apps_ || !apps_->get(options_.namespace_, name)) return Status::NotFound("application \"" + name + "\" not found");
+Result<std::string> Controller::request_sync(const std::string& name, const SyncRequest& request) {
+  auto object = apps_ ? apps_->get(options_.namespace_, name) : std::nullopt;
+  if (!object) return Status::NotFound("application \"" + name + "\" not found");
+  const Json& operation_field = object->contains("operation") ? (*object)["operation"] : Json();
+  std::string running_phase;
+  if (const auto* status = object->contains("status") ? &(*object)["status"] : nullptr) {
+    running_phase = status->value("/operationState/phase"_json_pointer, std::string());
+  }
+  if (operation_field.is_object() || running_phase == apis::kPhaseRunning) {
+    return Status::Conflict("another operation is already in progress for application \"" + name + "\"");
+  }
   apis::SyncOperation sync;
   sync.revision = request.revision;
   sync.prune = request.prune;
   sync.dry_run = request.dry_run;
+  sync.sync_options = request.sync_options;
   for (const auto& r : request.resources) sync.resources.push_back({r.group, r.kind, r.name, r.namespace_});
+  auto request_id = store::generate_token();
+  if (!request_id.ok()) return request_id.status();
+  std::string id = request_id->substr(request_id->size() - 16);
   apis::Operation operation;
   operation.sync = sync;
   operation.initiated_by = {request.initiated_by, false};
+  operation.info.push_back({std::string(kRequestIdInfo), id});
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (issued_requests_.size() > 10000) {  // a long-lived process: forget requests nobody waits on
+      issued_requests_.clear();
+      finished_requests_.clear();
+    }
+    issued_requests_.insert(id);
+  }
   auto patched = client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
                                       {{"operation", apis::to_json(operation)}});
-  return patched.ok() ? Status::Ok() : patched.status();
+  if (!patched.ok()) return patched.status();
+  return id;
+}
+
+Result<int64_t> Controller::wait_request(const std::string& request_id, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!issued_requests_.count(request_id)) return Status::NotFound("unknown request " + request_id);
+  bool done = request_finished_.wait_for(lock, timeout, [&] { return finished_requests_.count(request_id) > 0; });
+  if (!done) return Status(Reason::kTimeout, "the operation has not finished yet");
+  return finished_requests_[request_id];
+}
+
+void Controller::finish_request(const std::vector<apis::Info>& info, int64_t id) {
+  for (const auto& entry : info) {
+    if (entry.name != kRequestIdInfo) continue;
+    std::lock_guard<std::mutex> lock(mu_);
+    finished_requests_[entry.value] = id;
+    request_finished_.notify_all();
+  }
 }
 
 std::shared_ptr<Controller::AppMemory> Controller::memory(const std::string& name) {
@@ -113,13 +162,17 @@ void Controller::work_loop() {
   while (auto name = queue_.get()) {
     {
       std::lock_guard<std::mutex> lock(app_lock(*name));
+      auto began = std::chrono::steady_clock::now();
       try {
         reconcile(*name);
       } catch (const std::exception& e) {
         // A bug must cost one app one pass, not the whole controller: log, back off, go on.
-        std::cerr << "ferry controller: reconciling " << *name << " failed unexpectedly: " << e.what() << "\n";
+        log::error("reconcile failed unexpectedly", {{"app", options_.namespace_ + "/" + *name}, {"error", e.what()}});
         queue_.add_rate_limited(*name);
       }
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+      std::lock_guard<std::mutex> guard(mu_);
+      reconcile_seconds_.observe(seconds);
     }
     ++reconciles_;
     queue_.done(*name);
@@ -149,19 +202,70 @@ ControllerStats Controller::stats() const {
   return s;
 }
 
+void Histogram::observe(double value) {
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    if (value <= bounds[i]) ++counts[i];
+  }
+  ++count;
+  sum += value;
+}
+
 std::string Controller::metrics_text() const {
   ControllerStats s = stats();
   std::ostringstream out;
-  out << "# HELP ferry_applications Applications watched.\n# TYPE ferry_applications gauge\nferry_applications "
-      << s.apps << "\n# HELP ferry_reconciles_total Reconciles done.\n# TYPE ferry_reconciles_total counter\n"
-      << "ferry_reconciles_total " << s.reconciles
-      << "\n# HELP ferry_syncs_total Sync operations run.\n# TYPE ferry_syncs_total counter\nferry_syncs_total " << s.syncs
-      << "\n# HELP ferry_sync_failures_total Sync operations that did not succeed.\n# TYPE ferry_sync_failures_total counter\n"
-      << "ferry_sync_failures_total " << s.sync_failures
-      << "\n# HELP ferry_cached_objects Live objects in the watch cache.\n# TYPE ferry_cached_objects gauge\n"
-      << "ferry_cached_objects " << s.cached_objects
-      << "\n# HELP ferry_queue_depth Apps waiting for a worker.\n# TYPE ferry_queue_depth gauge\nferry_queue_depth "
-      << s.queue_depth << "\n";
+  auto help = [&out](const char* name, const char* type, const char* text) {
+    out << "# HELP " << name << " " << text << "\n# TYPE " << name << " " << type << "\n";
+  };
+  auto label = [](const std::string& value) {
+    std::string escaped;
+    for (char c : value) {
+      if (c == '\\' || c == '"') escaped += '\\';
+      if (c == '\n') {
+        escaped += "\\n";
+        continue;
+      }
+      escaped += c;
+    }
+    return escaped;
+  };
+  help("ferry_app_info", "gauge", "One series per Application, labelled with its sync and health status.");
+  for (const auto& app : applications()) {
+    std::string project = app.value("/spec/project"_json_pointer, std::string("default"));
+    out << "ferry_app_info{namespace=\"" << label(options_.namespace_) << "\",name=\""
+        << label(app["metadata"].value("name", "")) << "\",project=\"" << label(project.empty() ? "default" : project)
+        << "\",repo=\"" << label(reconciler::redact(app.value("/spec/source/repoURL"_json_pointer, std::string()), {}))
+        << "\",sync_status=\"" << label(app.value("/status/sync/status"_json_pointer, std::string("Unknown")))
+        << "\",health_status=\"" << label(app.value("/status/health/status"_json_pointer, std::string("Unknown")))
+        << "\"} 1\n";
+  }
+  help("ferry_applications", "gauge", "Applications watched.");
+  out << "ferry_applications " << s.apps << "\n";
+  help("ferry_app_sync_total", "counter", "Sync and rollback operations by result.");
+  out << "ferry_app_sync_total{phase=\"Succeeded\"} " << (s.syncs - s.sync_failures) << "\n"
+      << "ferry_app_sync_total{phase=\"Failed\"} " << s.sync_failures << "\n";
+  help("ferry_reconciles_total", "counter", "Reconciles done.");
+  out << "ferry_reconciles_total " << s.reconciles << "\n";
+  help("ferry_app_reconcile_seconds", "histogram", "Time to reconcile one app (render, compare, sync).");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i < reconcile_seconds_.bounds.size(); ++i) {
+      out << "ferry_app_reconcile_seconds_bucket{le=\"" << reconcile_seconds_.bounds[i] << "\"} "
+          << reconcile_seconds_.counts[i] << "\n";
+    }
+    out << "ferry_app_reconcile_seconds_bucket{le=\"+Inf\"} " << reconcile_seconds_.count << "\n"
+        << "ferry_app_reconcile_seconds_sum " << reconcile_seconds_.sum << "\n"
+        << "ferry_app_reconcile_seconds_count " << reconcile_seconds_.count << "\n";
+  }
+  help("ferry_kube_requests_total", "counter", "Kubernetes API requests by verb and HTTP code (0: no answer).");
+  for (const auto& [key, count] : client_->request_counts()) {
+    out << "ferry_kube_requests_total{verb=\"" << key.first << "\",code=\"" << key.second << "\"} " << count << "\n";
+  }
+  help("ferry_git_requests_total", "counter", "Git fetches (downloads) from remotes.");
+  out << "ferry_git_requests_total{request=\"fetch\"} " << repos_->fetch_count() << "\n";
+  help("ferry_cached_objects", "gauge", "Live objects in the watch cache.");
+  out << "ferry_cached_objects " << s.cached_objects << "\n";
+  help("ferry_workqueue_depth", "gauge", "Apps waiting for a worker.");
+  out << "ferry_workqueue_depth " << s.queue_depth << "\n";
   return out.str();
 }
 

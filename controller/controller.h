@@ -12,6 +12,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,6 +36,9 @@ namespace ferry::controller {
 
 using Json = nlohmann::json;
 
+// The Operation info entry that carries a request_sync() id into operationState.
+inline constexpr std::string_view kRequestIdInfo = "ferry.dev/request-id";
+
 struct ControllerOptions {
   std::string namespace_ = "ferry";  // where Applications live
   std::string data_dir = "/var/lib/ferry";
@@ -55,7 +60,15 @@ struct SyncRequest {
   bool prune = false;
   bool dry_run = false;
   std::vector<kube::ObjectKey> resources;  // empty = all
+  std::vector<std::string> sync_options;   // e.g. "CreateNamespace=true", on top of the app's
   std::string initiated_by = "admin";
+};
+
+// An app rendered and compared with the live state just now (what `ferry app diff` shows).
+struct AppComparison {
+  apis::Application app;
+  std::string revision;  // the commit rendered
+  reconciler::Comparison comparison;
 };
 
 struct ControllerStats {
@@ -65,6 +78,15 @@ struct ControllerStats {
   uint64_t sync_failures = 0;
   size_t cached_objects = 0;
   size_t queue_depth = 0;
+};
+
+// A Prometheus histogram of durations in seconds.
+struct Histogram {
+  std::vector<double> bounds{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  std::vector<uint64_t> counts = std::vector<uint64_t>(11, 0);
+  uint64_t count = 0;
+  double sum = 0;
+  void observe(double value);
 };
 
 class Controller {
@@ -85,10 +107,47 @@ class Controller {
   // Queue a refresh (hard: bypass the render cache and ask git now).
   Status refresh(const std::string& name, bool hard = false);
   // Asks for a sync the way Argo CD's CLI does: by writing the Application's `operation` field,
-  // which the app's worker runs and then clears (a restart mid-way runs it again).
-  Status request_sync(const std::string& name, const SyncRequest& request);
+  // which the app's worker runs and then clears (a restart mid-way runs it again). Returns a
+  // request id for wait_request(). Conflict when an operation is already requested or running.
+  Result<std::string> request_sync(const std::string& name, const SyncRequest& request);
+  // The history ID of the operation request_sync() asked for, once it has finished; Timeout when
+  // it has not finished within `timeout`, NotFound for an id this process never issued.
+  Result<int64_t> wait_request(const std::string& request_id, std::chrono::milliseconds timeout);
   // Re-applies exactly the manifests of history ID `id`; auto-sync then waits for a new revision.
-  Result<int64_t> rollback(const std::string& name, int64_t id, bool prune, const std::string& initiated_by);
+  // Runs in the caller's thread; `started` (optional) gets the new history ID as soon as the
+  // operation is journalled.
+  Result<int64_t> rollback(const std::string& name, int64_t id, bool prune, const std::string& initiated_by,
+                           std::function<void(int64_t)> started = nullptr);
+
+  // ---- For the API and webhook surfaces -----------------------------------------------------
+
+  const std::string& app_namespace() const { return options_.namespace_; }
+  // Applications as the watch holds them (whole objects, status included), sorted by name.
+  std::vector<Json> applications() const;
+  std::optional<Json> application(const std::string& name) const;
+  // Creates (or with upsert replaces the spec, labels and annotations of) an Application; an
+  // argoproj.io one is converted. Invalid naming the field when it does not validate;
+  // AlreadyExists when present and !upsert.
+  Result<Json> create_application(Json object, bool upsert);
+  // Replaces the spec, labels and annotations of an existing Application.
+  Result<Json> update_application(const std::string& name, Json object);
+  // cascade: the app's resources are deleted first (the resources finalizer); otherwise they stay.
+  Status delete_application(const std::string& name, bool cascade);
+  // The AppProjects in the controller's namespace, with a `default` one when none is defined.
+  Result<std::vector<Json>> projects() const;
+  // Renders (from the mirror when fresh) and compares with the live state now.
+  Result<AppComparison> compare_now(const std::string& name);
+  // What a sync would do now, in order.
+  Result<std::vector<reconciler::Task>> plan_now(const std::string& name, bool prune);
+  // Author, date and message of a revision of the app's repository (from the mirror).
+  Result<reconciler::CommitInfo> commit_info(const std::string& name, const std::string& revision);
+  // A push reached this repository (webhook): the next render of its apps asks git first.
+  void repo_pushed(const std::string& repo_url);
+  // Calls `listener` after every Application change (from the watch thread) until unsubscribed.
+  int subscribe(std::function<void(const kube::Change&)> listener);
+  void unsubscribe(int id);
+  // Repository credentials by URL (from the settings); asked before every fetch.
+  void set_credentials(std::function<reconciler::Credentials(const std::string& url)> provider);
 
   ControllerStats stats() const;
   std::string metrics_text() const;  // Prometheus exposition format
@@ -113,6 +172,8 @@ class Controller {
     std::set<kube::ObjectKey> only;
     std::string initiated_by = "automated";
     bool clear_operation_field = false;
+    std::string requested_revision;  // "" = the target revision
+    std::vector<apis::Info> info;    // carried into operationState (the request id)
   };
   // What run_operation journals and carries out.
   struct OperationRun {
@@ -124,6 +185,8 @@ class Controller {
     int64_t rollback_of = 0;
     std::string prune_propagation = "foreground";
     bool clear_operation_field = false;
+    std::vector<apis::Info> info;
+    std::function<void(int64_t)> started;
     std::vector<reconciler::Task> tasks;
     Status plan_error;  // not OK: the plan could not be made; recorded as an Error operation
   };
@@ -132,7 +195,13 @@ class Controller {
   void reconcile(const std::string& name);
   void finalize(const apis::Application& app);
   Result<reconciler::AppRenderResult> render(const apis::Application& app, const reconciler::RenderSpec& spec,
-                                             bool hard);
+                                             bool hard, const std::string& revision = "");
+  reconciler::CompareRequest compare_request(const apis::Application& app, const reconciler::AppRenderResult& rendered,
+                                             const std::vector<std::pair<std::string, std::string>>& kinds) const;
+  reconciler::PlanRequest plan_request(const apis::Application& app, const reconciler::Comparison& compared,
+                                       bool prune, const std::set<kube::ObjectKey>& only);
+  reconciler::RepoRequest repo_request(const std::string& url) const;
+  void finish_request(const std::vector<apis::Info>& info, int64_t id);
   void fill_comparison_status(apis::ApplicationStatus& status, const apis::Application& app,
                               const reconciler::AppRenderResult& rendered, const reconciler::Comparison& compared);
   Result<int64_t> run_sync(const apis::Application& app, const Json& object, apis::ApplicationStatus& status,
@@ -162,6 +231,13 @@ class Controller {
   std::map<std::string, std::unique_ptr<std::mutex>> app_locks_;  // guarded by mu_
   std::map<std::string, std::chrono::steady_clock::time_point> repo_refreshed_;  // guarded by mu_
   std::map<std::string, store::Operation> interrupted_;  // by app key; guarded by mu_
+  Histogram reconcile_seconds_;                          // guarded by mu_
+  std::map<std::string, int64_t> finished_requests_;     // request id → history id; guarded by mu_
+  std::set<std::string> issued_requests_;                // guarded by mu_
+  std::condition_variable request_finished_;
+  std::map<int, std::function<void(const kube::Change&)>> listeners_;  // guarded by mu_
+  int next_listener_ = 1;                                              // guarded by mu_
+  std::function<reconciler::Credentials(const std::string&)> credentials_;  // guarded by mu_
 
   std::vector<std::thread> workers_;
   std::atomic<bool> stopping_{false};

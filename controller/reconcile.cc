@@ -41,22 +41,6 @@ std::string version_of(const std::string& api_version) {
   return slash == std::string::npos ? api_version : api_version.substr(slash + 1);
 }
 
-// argoproj.io Applications found in git become ferry.dev ones in Ferry's namespace.
-Json as_ferry_application(const Json& object, const std::string& ns) {
-  if (object.value("kind", "") != "Application") return object;
-  std::string api_version = object.value("apiVersion", "");
-  if (api_version != apis::kArgoApiVersion && api_version != apis::kApiVersion) return object;
-  Json out = object;
-  if (api_version == apis::kArgoApiVersion) {
-    auto parsed = apis::parse_application(object);
-    if (parsed.ok()) out = apis::to_json(*parsed);  // a malformed child is applied as is and fails there
-    out["apiVersion"] = std::string(apis::kApiVersion);
-    out.erase("status");
-  }
-  out["metadata"]["namespace"] = ns;  // Ferry watches only its own namespace
-  return out;
-}
-
 // The ledger spells phases as the engine does; an unfinished one cannot end an operation.
 store::OperationPhase store_phase(reconciler::OperationPhase phase) {
   auto parsed = store::parse_phase(reconciler::operation_phase_name(phase));
@@ -212,12 +196,7 @@ void Controller::reconcile(const std::string& name) {
   if (!rendered.ok()) return fail(apis::kConditionComparisonError, rendered.status().message());
 
   // Compare.
-  reconciler::CompareRequest request;
-  request.app = name;
-  request.destination_namespace = app.spec.destination.namespace_.empty() ? "default" : app.spec.destination.namespace_;
-  for (const auto& o : rendered->output->objects) request.rendered.push_back(as_ferry_application(o, options_.namespace_));
-  request.previous_kinds = mem->kinds;
-  request.diff = diff_options(app);
+  reconciler::CompareRequest request = compare_request(app, *rendered, mem->kinds);
   auto compared = reconciler::compare(request, *live_);
   if (!compared.ok()) return fail(apis::kConditionComparisonError, compared.status().message());
   mem->kinds = compared->kinds;
@@ -251,9 +230,11 @@ void Controller::reconcile(const std::string& name) {
     if (requested.ok() && requested->sync) {
       r.prune = requested->sync->prune;
       r.dry_run = requested->sync->dry_run;
+      r.requested_revision = requested->sync->revision;
       r.initiated_by = requested->initiated_by.username.empty() ? "admin" : requested->initiated_by.username;
       for (const auto& res : requested->sync->resources) r.only.insert({res.group, res.kind, res.namespace_, res.name});
     }
+    if (requested.ok()) r.info = requested->info;
     r.clear_operation_field = true;
     op = r;
   } else if (options.automated && compared->sync == SyncState::kOutOfSync && pinned.empty()) {
@@ -301,7 +282,26 @@ void Controller::reconcile(const std::string& name) {
 
   if (op) {
     op->revision = rendered->commit;
-    auto ran = run_sync(app, *object, status, *compared, *op);
+    // A sync to another revision than the target (`sync --revision`): render and compare that one.
+    std::optional<reconciler::Comparison> other;
+    if (!op->requested_revision.empty() && op->requested_revision != rendered->commit) {
+      auto at = render(app, plan->spec, false, op->requested_revision);
+      Result<reconciler::Comparison> compared_at =
+          at.ok() ? reconciler::compare(compare_request(app, *at, mem->kinds), *live_)
+                  : Result<reconciler::Comparison>(at.status());
+      if (!compared_at.ok()) {
+        if (op->clear_operation_field) {
+          (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
+                                     {{"operation", nullptr}});
+        }
+        finish_request(op->info, 0);
+        return fail(apis::kConditionSyncError,
+                    "revision " + op->requested_revision + ": " + compared_at.status().message());
+      }
+      op->revision = at->commit;
+      other = std::move(*compared_at);
+    }
+    auto ran = run_sync(app, *object, status, other ? *other : *compared, *op);
     bool failed = !ran.ok() || status.operation_state->phase != apis::kPhaseSucceeded;
     if (op->initiated_by == store::kInitiatedAutomated) {
       if (failed && (options.retry_limit < 0 || mem->retry_attempts < options.retry_limit) && options.retry) {
@@ -354,9 +354,17 @@ void Controller::fill_comparison_status(apis::ApplicationStatus& status, const a
   status.summary.images.assign(images.begin(), images.end());
 }
 
+reconciler::RepoRequest Controller::repo_request(const std::string& url) const {
+  reconciler::RepoRequest request{url, {}};
+  std::lock_guard<std::mutex> lock(mu_);
+  if (credentials_) request.credentials = credentials_(url);
+  return request;
+}
+
 Result<reconciler::AppRenderResult> Controller::render(const apis::Application& app, const reconciler::RenderSpec& spec,
-                                                        bool hard) {
+                                                        bool hard, const std::string& revision_override) {
   const std::string& url = app.spec.source.repo_url;
+  const std::string& revision = revision_override.empty() ? app.spec.source.target_revision : revision_override;
   bool fresh_enough = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -365,10 +373,10 @@ Result<reconciler::AppRenderResult> Controller::render(const apis::Application& 
   }
   if (fresh_enough) {
     // Another app refreshed this repo moments ago: render from the mirror, no network.
-    auto commit = repos_->resolve(url, app.spec.source.target_revision);
+    auto commit = repos_->resolve(url, revision);
     if (commit.ok()) return renderer_->render_commit(url, *commit, spec);
   }
-  auto rendered = renderer_->render({url, {}}, app.spec.source.target_revision, spec);
+  auto rendered = renderer_->render(repo_request(url), revision, spec);
   if (rendered.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     repo_refreshed_[url] = Clock::now();
@@ -376,35 +384,54 @@ Result<reconciler::AppRenderResult> Controller::render(const apis::Application& 
   return rendered;
 }
 
-Result<int64_t> Controller::run_sync(const apis::Application& app, const Json& object, apis::ApplicationStatus& status,
-                                     const reconciler::Comparison& compared, const OperationRequest& request) {
+reconciler::CompareRequest Controller::compare_request(
+    const apis::Application& app, const reconciler::AppRenderResult& rendered,
+    const std::vector<std::pair<std::string, std::string>>& kinds) const {
+  reconciler::CompareRequest request;
+  request.app = app.metadata.name;
+  request.destination_namespace = app.spec.destination.namespace_.empty() ? "default" : app.spec.destination.namespace_;
+  for (const auto& o : rendered.output->objects) request.rendered.push_back(as_ferry_application(o, options_.namespace_));
+  request.previous_kinds = kinds;
+  request.diff = diff_options(app);
+  return request;
+}
+
+reconciler::PlanRequest Controller::plan_request(const apis::Application& app, const reconciler::Comparison& compared,
+                                                 bool prune, const std::set<kube::ObjectKey>& only) {
   auto options = apis::sync_policy_options(app);
-  reconciler::PlanRequest plan_request;
-  plan_request.app = app.metadata.name;
-  plan_request.desired = compared.desired;
+  reconciler::PlanRequest out;
+  out.app = app.metadata.name;
+  out.desired = compared.desired;
   if (options.respect_ignore_differences) {
     auto diff = diff_options(app);
-    for (auto& d : plan_request.desired) {
+    for (auto& d : out.desired) {
       auto live = live_->get(d.value("apiVersion", ""), kube::ObjectKey::of(d));
       if (live.ok() && *live) d = reconciler::respect_ignore_differences(d, **live, diff);
     }
   }
-  plan_request.live = compared.live;
-  for (const auto& r : compared.resources) plan_request.states[r.key] = r.state;
-  plan_request.prune = request.prune;
-  plan_request.apply_out_of_sync_only = options.apply_out_of_sync_only;
-  plan_request.replace = options.replace;
-  plan_request.prune_last = options.prune_last;
-  plan_request.allow_empty = options.allow_empty;
-  plan_request.only = request.only;
+  out.live = compared.live;
+  for (const auto& r : compared.resources) out.states[r.key] = r.state;
+  out.prune = prune;
+  out.apply_out_of_sync_only = options.apply_out_of_sync_only;
+  out.replace = options.replace;
+  out.prune_last = options.prune_last;
+  out.allow_empty = options.allow_empty;
+  out.only = only;
   if (options.create_namespace && !app.spec.destination.namespace_.empty()) {
-    plan_request.create_namespace = app.spec.destination.namespace_;
+    out.create_namespace = app.spec.destination.namespace_;
     Json meta = Json::object();
     if (!options.managed_namespace_metadata.labels.empty()) meta["labels"] = options.managed_namespace_metadata.labels;
     if (!options.managed_namespace_metadata.annotations.empty())
       meta["annotations"] = options.managed_namespace_metadata.annotations;
-    plan_request.namespace_metadata = meta;
+    out.namespace_metadata = meta;
   }
+  return out;
+}
+
+Result<int64_t> Controller::run_sync(const apis::Application& app, const Json& object, apis::ApplicationStatus& status,
+                                     const reconciler::Comparison& compared, const OperationRequest& request) {
+  auto options = apis::sync_policy_options(app);
+  auto plan_request = this->plan_request(app, compared, request.prune, request.only);
   auto tasks = reconciler::make_plan(plan_request);
   OperationRun run;
   run.kind = store::kKindSync;
@@ -414,6 +441,7 @@ Result<int64_t> Controller::run_sync(const apis::Application& app, const Json& o
   run.dry_run = request.dry_run;
   run.prune_propagation = options.prune_propagation_policy;
   run.clear_operation_field = request.clear_operation_field;
+  run.info = request.info;
   if (!tasks.ok()) {
     run.plan_error = tasks.status();
   } else {
@@ -436,8 +464,12 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, const Js
   start.prune = run.prune;
   start.rollback_of = run.rollback_of;
   auto id = store_->begin_operation(start);  // journalled before anything touches the cluster
-  if (!id.ok()) return id.status();
+  if (!id.ok()) {
+    finish_request(run.info, 0);
+    return id.status();
+  }
   ++syncs_;
+  if (run.started) run.started(*id);
 
   apis::OperationState state;
   apis::SyncOperation sync_op;
@@ -447,6 +479,7 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, const Js
   state.operation.sync = sync_op;
   state.operation.initiated_by = {run.initiated_by == store::kInitiatedAutomated ? "" : run.initiated_by,
                                   run.initiated_by == store::kInitiatedAutomated};
+  state.operation.info = run.info;
   state.phase = std::string(apis::kPhaseRunning);
   state.started_at = now_rfc3339();
 
@@ -505,6 +538,7 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, const Js
     (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, app.metadata.name},
                                {{"operation", nullptr}});
   }
+  finish_request(run.info, *id);
   return *id;
 }
 
@@ -541,7 +575,8 @@ void Controller::finalize(const apis::Application& app) {
                              {{"metadata", {{"finalizers", finalizers}}}});
 }
 
-Result<int64_t> Controller::rollback(const std::string& name, int64_t id, bool prune, const std::string& initiated_by) {
+Result<int64_t> Controller::rollback(const std::string& name, int64_t id, bool prune, const std::string& initiated_by,
+                                     std::function<void(int64_t)> started) {
   std::lock_guard<std::mutex> app_guard(app_lock(name));
   auto object = apps_ ? apps_->get(options_.namespace_, name) : std::nullopt;
   if (!object) return Status::NotFound("application \"" + name + "\" not found");
@@ -578,6 +613,7 @@ Result<int64_t> Controller::rollback(const std::string& name, int64_t id, bool p
   run.initiated_by = initiated_by;
   run.prune = prune;
   run.rollback_of = id;
+  run.started = std::move(started);
   if (tasks.ok()) run.tasks = std::move(*tasks);
   else run.plan_error = tasks.status();
   auto ran = run_operation(*app, *object, status, run);

@@ -1,6 +1,7 @@
 #include "kube/client/client.h"
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 #include <thread>
 
@@ -174,6 +175,7 @@ Result<Response> Client::send_with_retries(const Request& request, Retry retry) 
   for (int attempt = 0;; ++attempt) {
     wait_for_token();
     auto result = transport_->send(request);
+    count_request(request.method, result.ok() ? result->status : 0);
     bool retriable = false;
     std::chrono::milliseconds wait{0};
     if (!result.ok()) {
@@ -197,6 +199,18 @@ Result<Response> Client::send_with_retries(const Request& request, Retry retry) 
     wait = std::max(wait, std::chrono::milliseconds(jitter(rng)));
     std::this_thread::sleep_for(wait);
   }
+}
+
+void Client::count_request(const std::string& verb, int code) {
+  std::string lower = verb;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::lock_guard<std::mutex> lock(counts_mu_);
+  ++counts_[{lower, code}];
+}
+
+std::map<std::pair<std::string, int>, uint64_t> Client::request_counts() const {
+  std::lock_guard<std::mutex> lock(counts_mu_);
+  return counts_;
 }
 
 Result<Json> Client::call(const Request& request, Retry retry, const std::string& what) {
@@ -482,6 +496,7 @@ Result<std::string> Client::watch(const ObjectRef& ref, const WatchOptions& opti
     }
     return on_event(e);
   }, options.cancel);
+  count_request("watch", response.ok() ? response->status : 0);
   if (!response.ok()) return response.status();
   if (response->status < 200 || response->status >= 300) return status_from_response(*response, what);
   if (!failure.ok()) return failure;

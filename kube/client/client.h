@@ -132,6 +132,10 @@ class Client {
   // Status from an error response: the Status body's reason/message/causes, else the HTTP code.
   static Status status_from_response(const Response& response, const std::string& what);
 
+  // Requests sent so far by verb (the HTTP method in lower case, "watch" for watches) and HTTP
+  // code (0 when no answer came), for ferry_kube_requests_total. Retries count one each.
+  std::map<std::pair<std::string, int>, uint64_t> request_counts() const;
+
  private:
   enum class Retry { kIdempotent, kOnlyUnsent };
   Result<Response> send_with_retries(const Request& request, Retry retry);
@@ -139,8 +143,11 @@ class Client {
   Result<std::string> path_for(const ObjectRef& ref, bool collection, const std::string& subresource = "");
   Result<std::vector<ResourceInfo>> fetch_group_version(const std::string& api_version);
   void wait_for_token();
+  void count_request(const std::string& verb, int code);
 
   std::shared_ptr<Transport> transport_;
+  mutable std::mutex counts_mu_;
+  std::map<std::pair<std::string, int>, uint64_t> counts_;  // (verb, HTTP code or 0); guarded by counts_mu_
   ClientOptions options_;
 
   std::mutex discovery_mu_;

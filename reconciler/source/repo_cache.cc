@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <filesystem>
 #include <set>
 
@@ -402,6 +403,30 @@ Result<std::string> RepoCache::resolve_fresh(const RepoRequest& request, std::st
   auto refreshed = refresh(request);
   if (!refreshed.ok()) return refreshed.status();
   return resolve(request.url, revision);
+}
+
+Result<CommitInfo> RepoCache::commit_info(const std::string& url, std::string_view revision) {
+  auto sha = resolve(url, revision);
+  if (!sha.ok()) return sha.status();
+  auto mirror = mirror_path(url);
+  if (!mirror.ok()) return mirror.status();
+  auto repo = git::open(*mirror);
+  if (!repo.ok()) return repo.status();
+  auto commit = git::lookup_commit(repo->get(), *sha);
+  if (!commit.ok()) return commit.status();
+  CommitInfo info;
+  info.sha = *sha;
+  if (const git_signature* author = git_commit_author(commit->get())) {
+    info.author = std::string(author->name ? author->name : "") + " <" + (author->email ? author->email : "") + ">";
+    std::time_t when = static_cast<std::time_t>(author->when.time);
+    std::tm utc{};
+    gmtime_r(&when, &utc);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    info.date = buffer;
+  }
+  if (const char* message = git_commit_message(commit->get())) info.message = message;
+  return info;
 }
 
 Result<bool> RepoCache::paths_changed(const std::string& url, const std::string& from_commit,

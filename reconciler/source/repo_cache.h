@@ -36,6 +36,14 @@ struct RepoRequest {
   Credentials credentials;
 };
 
+// What a commit says about itself, for people reading history (the UI, `ferry app get`).
+struct CommitInfo {
+  std::string sha;
+  std::string author;   // "Name <email>"
+  std::string date;     // RFC 3339, UTC
+  std::string message;  // the full message
+};
+
 struct RemoteRef {
   std::string name;  // refs/heads/main, refs/tags/v1
   std::string sha;   // what the ref points at (the tag object for annotated tags)
@@ -119,6 +127,9 @@ class RepoCache {
   Result<std::unique_ptr<WorkTree>> checkout(const std::string& url, const std::string& commit,
                                              const std::vector<std::string>& paths,
                                              const CheckoutLimits& limits = {});
+
+  // A commit's author, date and message, from the mirror only. `revision` as for resolve().
+  Result<CommitInfo> commit_info(const std::string& url, std::string_view revision);
 
   // Did anything under any of `paths` change between two commits? Compares tree ids, so it
   // costs a few object reads however large the repository.
