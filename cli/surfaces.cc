@@ -201,10 +201,16 @@ std::vector<webhook::AppSource> Surfaces::apps() {
 }
 
 void Surfaces::repo_pushed(const std::string& repo_url, const std::string& ref, const std::string& after) {
-  controller_.repo_pushed(repo_url);
   log::info("webhook push", {{"repo", reconciler::redact(repo_url, {})}, {"ref", ref}, {"revision", after}});
 }
 
-void Surfaces::refresh_app(const std::string& app_name) { (void)controller_.refresh(app_name, false); }
+// The payload may name the repository by a URL the app does not use (its web page, say): mark
+// the app's own repoURL as changed, so its next render asks git rather than the mirror.
+void Surfaces::refresh_app(const std::string& app_name) {
+  if (auto app = controller_.application(app_name)) {
+    controller_.repo_pushed(app->value("/spec/source/repoURL"_json_pointer, std::string()));
+  }
+  (void)controller_.refresh(app_name, false);
+}
 
 }  // namespace ferry::cli
