@@ -11,11 +11,15 @@
 // timed out, 2 for usage errors.
 //
 // A sync or rollback is one POST ...?wait=true&timeout=T whose answer is the authoritative
-// result; while it is outstanding another thread polls the Application for progress lines.
+// result; while it is outstanding the main thread polls the operation's ledger entry (GET
+// …/history/{id}: resource results as they are recorded) and the Application (health) for
+// progress lines. When the server stops waiting first (it caps waits), the ledger entry is
+// followed to the end.
 #include <chrono>
 #include <future>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "cli/app_commands.h"
@@ -31,7 +35,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 // Without --timeout the server is asked to wait this long per request; a 504 then means "still
-// running", and the client keeps following the operation on the Application.
+// running", and the client follows the operation in the ledger.
 constexpr std::chrono::seconds kUnboundedWaitChunk{3600};
 constexpr auto kPollInterval = 1s;
 constexpr auto kSpinnerInterval = 100ms;
@@ -69,12 +73,35 @@ struct OperationRun {
   std::string output;
 };
 
-// The result of the operation the Application shows (status.operationState), in the shape of
-// the sync answer.
+// The app's newest ledger entry (GET …/history, newest first) if its id is above `after`, with
+// its resource results so far (GET …/history/{id}); null when there is none. The ledger records
+// each resource as the operation handles it, so this is the live view of a running operation.
+Json newest_operation(ApiClient& client, const std::string& app, long long after) {
+  auto list = client.get(app_path(app) + "/history?limit=1");
+  if (!list.ok() || !list->contains("items") || !(*list)["items"].is_array() || (*list)["items"].empty()) {
+    return nullptr;
+  }
+  const Json& newest = (*list)["items"][0];
+  long long id = newest.value("id", 0LL);
+  if (id <= after) return nullptr;
+  auto detail = client.get(app_path(app) + "/history/" + std::to_string(id));
+  return detail.ok() ? *detail : newest;
+}
+
+// A ledger entry in the shape of the sync/rollback answer.
+Json result_from_entry(const Json& entry) {
+  return {{"historyId", entry.value("id", 0LL)},
+          {"phase", json_string(entry, {"phase"})},
+          {"message", json_string(entry, {"message"})},
+          {"revision", json_string(entry, {"revision"})},
+          {"resources", entry.contains("resources") ? entry["resources"] : Json::array()}};
+}
+
+// Without a ledger entry: the operation the Application shows (status.operationState).
 Json result_from_app(const Json& app) {
-  const Json empty = Json::object();
-  const Json& op = app.contains("status") && app["status"].contains("operationState") ? app["status"]["operationState"]
-                                                                                      : empty;
+  Json op = app.contains("status") && app["status"].is_object() && app["status"].contains("operationState")
+                ? app["status"]["operationState"]
+                : Json::object();
   Json result = {{"phase", json_string(op, {"phase"})},
                  {"message", json_string(op, {"message"})},
                  {"revision", json_string(op, {"syncResult", "revision"})},
@@ -101,7 +128,13 @@ int run_operation(ApiClient& client, const OperationRun& run) {
     return 0;
   }
 
-  std::string previous_start = json_string(*before, {"status", "operationState", "startedAt"});
+  // Whatever the ledger holds now came before this operation.
+  Json previous = newest_operation(client, run.app, -1);
+  long long previous_id = previous.is_object() ? previous.value("id", 0LL) : 0;
+  auto started = Clock::now();
+  std::optional<Clock::time_point> deadline;
+  if (run.timeout.count() > 0) deadline = started + run.timeout;
+  // The server caps its wait (docs/api.md: 504 on timeout); past that the ledger is followed.
   std::chrono::seconds wait = run.timeout.count() > 0 ? run.timeout : kUnboundedWaitChunk;
   std::string target = run.path + "?wait=true&timeout=" + std::to_string(wait.count());
   // The answer may take the whole wait; the transport gives it some slack beyond that.
@@ -114,57 +147,57 @@ int run_operation(ApiClient& client, const OperationRun& run) {
   ProgressPrinter printer(spinner);
   ProgressTracker tracker;
   Json last_app = *before;
-  auto started = Clock::now();
+  Json entry;  // this operation's ledger entry, once it has one
   auto next_poll = started + 500ms;
   auto label = [&] {
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
     return run.operation + " of " + run.app + " running (" + std::to_string(seconds) + "s)";
   };
   auto poll = [&] {
-    auto app = client.get(app_path(run.app));
-    if (!app.ok()) return;  // progress is best effort; the answer to the POST decides
-    last_app = std::move(*app);
-    std::string start = json_string(last_app, {"status", "operationState", "startedAt"});
-    std::string phase = json_string(last_app, {"status", "operationState", "phase"});
-    // Until the controller picks up this operation, operationState still shows the last one.
-    if (start != previous_start || phase == "Running") {
-      auto changed = tracker.update(operation_lines(last_app));
-      if (show) printer.print(changed);
+    // Progress is best effort: the answer to the POST (or the ledger entry) decides.
+    if (auto app = client.get(app_path(run.app)); app.ok()) last_app = std::move(*app);
+    Json newest = newest_operation(client, run.app, previous_id);
+    if (newest.is_object()) entry = std::move(newest);
+    auto lines = entry.is_object() ? result_lines(entry, last_app) : operation_lines(last_app);
+    if (show && (entry.is_object() || json_string(last_app, {"status", "operationState", "phase"}) == "Running")) {
+      printer.print(tracker.update(lines));
     }
   };
-  while (pending.wait_for(kSpinnerInterval) != std::future_status::ready) {
+  auto tick = [&] {
     spinner.tick(label());
     if (Clock::now() >= next_poll) {
       poll();
       next_poll = Clock::now() + kPollInterval;
     }
-  }
+  };
+  while (pending.wait_for(kSpinnerInterval) != std::future_status::ready) tick();
   auto reply = pending.get();
-  spinner.clear();
-  if (!reply.ok()) return report_error(run.command, reply.status());
+  if (!reply.ok()) {
+    spinner.clear();
+    return report_error(run.command, reply.status());
+  }
 
   Json result;
   bool timed_out = false;
   if (reply->status >= 200 && reply->status <= 299) {
     result = reply->body.is_object() ? reply->body : Json::object();
-  } else if (reply->status == 504 && run.timeout.count() == 0) {
-    // No --timeout: the server's wait ended but the operation goes on; follow it on the app.
-    while (true) {
-      spinner.tick(label());
-      std::this_thread::sleep_for(kSpinnerInterval);
-      if (Clock::now() < next_poll) continue;
-      poll();
-      next_poll = Clock::now() + kPollInterval;
-      if (terminal_phase(json_string(last_app, {"status", "operationState", "phase"}))) break;
-    }
-    spinner.clear();
-    result = result_from_app(last_app);
   } else if (reply->status == 504) {
-    timed_out = true;
-    result = reply->body.is_object() && reply->body.contains("phase") ? reply->body : result_from_app(last_app);
+    // The server stopped waiting, the operation goes on: follow its ledger entry until it ends
+    // or our own deadline passes.
+    while (!(entry.is_object() && terminal_phase(json_string(entry, {"phase"})))) {
+      if (deadline && Clock::now() >= *deadline) {
+        timed_out = true;
+        break;
+      }
+      std::this_thread::sleep_for(kSpinnerInterval);
+      tick();
+    }
+    result = entry.is_object() ? result_from_entry(entry) : result_from_app(last_app);
   } else {
+    spinner.clear();
     return report_error(run.command, status_from_reply(*reply));
   }
+  spinner.clear();
 
   // One more look for fresh health, then whatever the polls did not show yet.
   if (auto app = client.get(app_path(run.app)); app.ok()) last_app = std::move(*app);
@@ -190,6 +223,29 @@ int run_operation(ApiClient& client, const OperationRun& run) {
 }
 
 // ---- sync ----------------------------------------------------------------------------------
+
+// A --resource without a namespace means "in any namespace", as in Argo CD: it becomes each
+// resource of the app with that group, kind and name. One the app does not list yet is sent
+// as given.
+Json resolve_namespaces(const Json& selected, const Json& app) {
+  Json out = Json::array();
+  for (const Json& ref : selected) {
+    if (!json_string(ref, {"namespace"}).empty()) {
+      out.push_back(ref);
+      continue;
+    }
+    bool found = false;
+    for (const ResourceLine& r : resource_lines(app)) {
+      if (r.group == json_string(ref, {"group"}) && r.kind == json_string(ref, {"kind"}) &&
+          r.name == json_string(ref, {"name"})) {
+        out.push_back({{"group", r.group}, {"kind", r.kind}, {"namespace", r.namespace_}, {"name", r.name}});
+        found = true;
+      }
+    }
+    if (!found) out.push_back(ref);
+  }
+  return out;
+}
 
 struct SyncFlags {
   std::string name;
@@ -227,6 +283,11 @@ int run_sync(const SyncFlags& f) {
   }
   auto client = connect(f.connection);
   if (!client.ok()) return report_error("app sync", client.status());
+  if (body.contains("resources")) {
+    auto app = (*client)->get(app_path(f.name));
+    if (!app.ok()) return report_error("app sync", app.status());
+    body["resources"] = resolve_namespaces(body["resources"], *app);
+  }
   OperationRun run{"app sync", "Sync", f.name, app_path(f.name) + "/sync", body, *timeout, f.async, f.output};
   return run_operation(**client, run);
 }

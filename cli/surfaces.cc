@@ -56,6 +56,7 @@ Result<std::unique_ptr<Surfaces>> Surfaces::create(controller::Controller& contr
         secrets.gitlab = current->webhook_gitlab_secret;
         secrets.gogs = current->webhook_gogs_secret;
         secrets.bitbucket_uuid = current->webhook_bitbucket_uuid;
+        secrets.bitbucket = current->webhook_bitbucket_secret;
         secrets.bitbucket_server = current->webhook_bitbucket_server_secret;
         secrets.max_payload_bytes = static_cast<size_t>(current->webhook_max_payload_bytes);
         return secrets;

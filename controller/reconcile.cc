@@ -191,7 +191,10 @@ void Controller::reconcile(const std::string& name) {
   // Render.
   auto plan = render_plan_for(app);
   if (!plan.ok()) return fail(apis::kConditionComparisonError, plan.status().message());
-  auto rendered = render(app, plan->spec, mem->hard_refresh);
+  // A requested operation asks git first, as Argo CD resolves the revision when a sync starts:
+  // `ferry app sync` right after a push must deploy that push.
+  bool operation_requested = app.raw_operation.is_object();
+  auto rendered = render(app, plan->spec, mem->hard_refresh || operation_requested);
   mem->hard_refresh = false;
   if (!rendered.ok()) return fail(apis::kConditionComparisonError, rendered.status().message());
 

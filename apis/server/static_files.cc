@@ -46,8 +46,7 @@ std::string lower(std::string_view text) {
 
 // Paths served by the API server's other routes, never by the UI.
 bool owned_by_others(std::string_view path) {
-  return path == "/api" || starts_with(path, "/api/") || path == "/healthz" || path == "/readyz" ||
-         path == "/metrics";
+  return path == "/api" || starts_with(path, "/api/") || path == "/healthz" || path == "/readyz" || path == "/metrics";
 }
 
 void add_security_headers(http::Response& response) {
@@ -160,6 +159,16 @@ const std::optional<std::string>& embedded_gzip(const ui::EmbeddedFile& file) {
   return *slot;
 }
 
+// The kinds of files the UI consists of (ui-static/CMakeLists.txt embeds the same): a --ui-dir
+// source tree also holds CMakeLists.txt, embed.cmake, a header and a README, never served.
+bool ui_file(std::string_view relative) {
+  if (relative == "CMakeLists.txt") return false;
+  for (std::string_view suffix : {".html", ".css", ".js", ".mjs", ".svg", ".png", ".ico", ".json", ".txt", ".woff2"}) {
+    if (ends_with(relative, suffix)) return true;
+  }
+  return false;
+}
+
 std::string fnv1a_hex(std::string_view data) {
   uint64_t hash = 1469598103934665603ull;
   for (unsigned char c : data) {
@@ -196,11 +205,16 @@ std::string ui_content_type(std::string_view path) {
     std::string_view suffix, type;
   };
   static constexpr Type kTypes[] = {
-      {".html", "text/html; charset=utf-8"},       {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"},  {".css", "text/css; charset=utf-8"},
-      {".svg", "image/svg+xml"},                   {".png", "image/png"},
-      {".ico", "image/x-icon"},                    {".json", "application/json"},
-      {".txt", "text/plain; charset=utf-8"},       {".woff2", "font/woff2"},
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".json", "application/json"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".woff2", "font/woff2"},
   };
   for (const auto& [suffix, type] : kTypes) {
     if (ends_with(path, suffix)) return std::string(type);
@@ -216,7 +230,7 @@ std::optional<http::Response> serve_ui(const http::Request& request, const std::
     return response;
   }
   std::optional<std::string> relative = relative_path(request.path);
-  if (!relative) return plain(404, "not found\n");
+  if (!relative || !ui_file(*relative)) return plain(404, "not found\n");
 
   // The file's bytes and identity-encoding ETag, from the binary or the directory.
   std::string_view data;

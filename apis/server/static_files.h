@@ -7,9 +7,11 @@
 //
 // Paths the UI does not own are left to the caller: `/api` and everything under `/api/`, and
 // `/healthz`, `/readyz`, `/metrics` make serve_ui return nullopt. Any other path is the UI's: a
-// file that does not exist is 404 and a method other than GET/HEAD is 405. Paths with `..`, `.`
-// or dot-file segments, backslashes or NUL are refused (404), and a directory's files are served
-// only when they resolve to a regular file inside it, so nothing outside the UI can be read.
+// method other than GET/HEAD is 405; a file that does not exist, or is not of a kind the UI is
+// made of (.html .css .js .mjs .svg .png .ico .json .txt .woff2, never CMakeLists.txt), is 404.
+// Paths with `..`, `.` or dot-file segments, backslashes or control characters are refused (404),
+// and a directory's files are served only when they resolve to a regular file inside it, so
+// nothing outside the UI can be read.
 //
 // Threads: serve_ui may be called from any number of threads at once (the gzip cache of the
 // embedded files is guarded).

@@ -302,6 +302,8 @@ class SettingsParser {
           s = secret(entry, key, out.webhook_gogs_secret);
       } else if (key == "webhook.bitbucket.uuid") {
         s = secret(entry, key, out.webhook_bitbucket_uuid);
+      } else if (key == "webhook.bitbucket.secret") {
+        s = secret(entry, key, out.webhook_bitbucket_secret);
       } else if (key == "webhook.bitbucketserver.secret") {
         s = secret(entry, key, out.webhook_bitbucket_server_secret);
       } else if (key == "webhook.maxPayloadSizeMB") {

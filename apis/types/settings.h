@@ -76,8 +76,9 @@ struct Settings {
   // Webhook secrets; "" means that provider's deliveries are not signature-checked.
   std::string webhook_github_secret;            // webhook.github.secret
   std::string webhook_gitlab_secret;            // webhook.gitlab.secret
-  std::string webhook_gogs_secret;              // webhook.gogs.secret (Gitea and Gogs)
+  std::string webhook_gogs_secret;              // webhook.gogs.secret (Gitea and Gogs; webhook.gitea.secret too)
   std::string webhook_bitbucket_uuid;           // webhook.bitbucket.uuid
+  std::string webhook_bitbucket_secret;         // webhook.bitbucket.secret (Bitbucket Cloud's signed hooks)
   std::string webhook_bitbucket_server_secret;  // webhook.bitbucketserver.secret
   int64_t webhook_max_payload_bytes = 10 * 1024 * 1024;  // webhook.maxPayloadSizeMB
 
@@ -90,8 +91,8 @@ struct Settings {
 
   std::chrono::seconds session_duration{std::chrono::hours(24)};  // users.session.duration
 
-  // `repositories` (and repository Secrets) first, then `repository.credentials` templates, each in
-  // the order written.
+  // The `repositories` list, then labelled repository / repo-creds Secrets in file order, then the
+  // `repository.credentials` templates. find_repository_credential() picks among them.
   std::vector<RepositoryCredential> repositories;
 
   // Every file the settings named with `file:`, so a change detector can watch them too.

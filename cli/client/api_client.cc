@@ -7,14 +7,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <system_error>
+#include <thread>
 
 #include <cpprest/http_client.h>
 
@@ -112,14 +114,25 @@ Reason reason_from_code(int code) {
 struct ApiClient::Impl {
   std::shared_ptr<http::client::http_client> client_for(const ApiClientOptions& options, const std::string& scheme,
                                                         std::chrono::seconds timeout);
+  http::http_request make_request(const ApiClientOptions& options, std::string_view method, std::string_view target,
+                                  const Json* body, bool with_token);
+  // Waits for a started request and reads its answer, or says why there is none.
+  Attempt finish(pplx::task<http::http_response> task);
   Attempt attempt(const ApiClientOptions& options, const std::string& scheme, std::string_view method,
                   std::string_view target, const Json* body, bool with_token, std::chrono::seconds timeout);
+  // For a server named without a scheme: "https", or "http" when it clearly speaks plain HTTP.
+  Result<std::string> choose_scheme(const ApiClientOptions& options, std::chrono::seconds timeout);
+  // The error for a failed attempt on `url`.
+  Status failure_status(const ApiClientOptions& options, const Attempt& failed, const std::string& url,
+                        std::chrono::seconds timeout);
 
   std::mutex mu;
   std::string scheme;  // guarded by mu; "" until the HTTPS/HTTP choice is made
   std::map<std::string, std::shared_ptr<http::client::http_client>> clients;  // guarded by mu
   // The last certificate verification error of any connection (X509_V_OK when none).
   std::shared_ptr<std::atomic<int>> verify_error = std::make_shared<std::atomic<int>>(X509_V_OK);
+  // Whether the server ever answered: a timeout after that is slowness, not a wrong scheme.
+  std::atomic<bool> answered{false};
 };
 
 ApiClient::ApiClient(ApiClientOptions options) : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
@@ -154,27 +167,29 @@ std::shared_ptr<http::client::http_client> ApiClient::Impl::client_for(const Api
   return slot;
 }
 
-Attempt ApiClient::Impl::attempt(const ApiClientOptions& options, const std::string& scheme, std::string_view method,
-                                 std::string_view target, const Json* body, bool with_token,
-                                 std::chrono::seconds timeout) {
+http::http_request ApiClient::Impl::make_request(const ApiClientOptions& options, std::string_view method,
+                                                 std::string_view target, const Json* body, bool with_token) {
+  http::http_request request(to_string_t(std::string(method)));
+  request.set_request_uri(web::uri(to_string_t(options.server.base_path + std::string(target))));
+  request.headers().add(U("Accept"), U("application/json"));
+  request.headers().add(U("User-Agent"), to_string_t(options.user_agent));
+  if (with_token && !options.token.empty()) {
+    request.headers().add(U("Authorization"), to_string_t("Bearer " + options.token));
+  }
+  if (body) request.set_body(body->dump(), "application/json");
+  return request;
+}
+
+Attempt ApiClient::Impl::finish(pplx::task<http::http_response> task) {
   Attempt out;
   try {
-    auto client = client_for(options, scheme, timeout);
-    http::http_request request(to_string_t(std::string(method)));
-    request.set_request_uri(web::uri(to_string_t(options.server.base_path + std::string(target))));
-    request.headers().add(U("Accept"), U("application/json"));
-    request.headers().add(U("User-Agent"), to_string_t(options.user_agent));
-    if (with_token && !options.token.empty()) {
-      request.headers().add(U("Authorization"), to_string_t("Bearer " + options.token));
-    }
-    if (body) request.set_body(body->dump(), "application/json");
-    verify_error->store(X509_V_OK);
-    http::http_response response = client->request(request).get();
+    http::http_response response = task.get();
     out.reply.status = response.status_code();
     std::vector<unsigned char> bytes = response.extract_vector().get();
     out.reply.text.assign(bytes.begin(), bytes.end());
     if (!out.reply.text.empty()) out.reply.body = Json::parse(out.reply.text, nullptr, false);
     if (out.reply.body.is_discarded()) out.reply.body = nullptr;
+    answered = true;
     return out;
   } catch (const http::http_exception& e) {
     out.detail = e.what();
@@ -187,7 +202,7 @@ Attempt ApiClient::Impl::attempt(const ApiClientOptions& options, const std::str
     } else if (contains(out.detail, "handshake") || contains(out.detail, "SSL") || contains(out.detail, "ssl") ||
                contains(out.detail, "certificate")) {
       out.failure = Failure::kTls;
-    } else if (contains(out.detail, "resolve")) {
+    } else if (contains(out.detail, "resolv")) {
       out.failure = Failure::kResolve;
     } else if (code.value() == ECONNREFUSED || contains(out.detail, "Failed to connect") ||
                contains(out.detail, "refused")) {
@@ -202,6 +217,101 @@ Attempt ApiClient::Impl::attempt(const ApiClientOptions& options, const std::str
   return out;
 }
 
+Attempt ApiClient::Impl::attempt(const ApiClientOptions& options, const std::string& scheme, std::string_view method,
+                                 std::string_view target, const Json* body, bool with_token,
+                                 std::chrono::seconds timeout) {
+  try {
+    auto client = client_for(options, scheme, timeout);
+    auto request = make_request(options, method, target, body, with_token);
+    if (scheme == "https") verify_error->store(X509_V_OK);
+    return finish(client->request(request));
+  } catch (const std::exception& e) {  // a malformed URI, for one
+    Attempt out;
+    out.failure = Failure::kOther;
+    out.detail = e.what();
+    return out;
+  }
+}
+
+Result<std::string> ApiClient::Impl::choose_scheme(const ApiClientOptions& options, std::chrono::seconds timeout) {
+  // Both probes are an unauthenticated GET /api/version: nothing secret goes out before the
+  // choice. HTTPS goes first; a plain HTTP server often never answers a TLS hello (it waits for
+  // a request line that never comes), so if HTTPS has not answered quickly, HTTP is asked too.
+  constexpr auto kHttpsHeadStart = std::chrono::milliseconds(300);
+  std::string https_url = options.server.url("https");
+  std::string http_url = options.server.url("http");
+  pplx::task<http::http_response> https_task;
+  pplx::cancellation_token_source abandon;
+  try {
+    auto client = client_for(options, "https", timeout);
+    verify_error->store(X509_V_OK);
+    https_task = client->request(make_request(options, "GET", "/api/version", nullptr, false), abandon.get_token());
+  } catch (const std::exception& e) {
+    return Status::Unavailable("cannot reach " + https_url + ": " + e.what());
+  }
+  auto speaks_http = [&](const Attempt& probe) { return probe.failure == Failure::kNone; };
+  auto is_ferry = [&](const Attempt& probe) { return probe.reply.status == 200 && probe.reply.body.is_object(); };
+  auto not_ferry = [&](const Attempt& probe) {
+    return Status::Unavailable(http_url + " speaks plain HTTP but does not answer like a Ferry server (GET " +
+                               options.server.base_path + "/api/version: HTTP " + std::to_string(probe.reply.status) +
+                               "); to use it anyway, name it with http:// or pass --plaintext");
+  };
+  auto probe_timeout = std::min(timeout, std::chrono::seconds(10));
+
+  auto head_start_end = std::chrono::steady_clock::now() + kHttpsHeadStart;
+  while (!https_task.is_done() && std::chrono::steady_clock::now() < head_start_end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  bool probed = false;
+  if (!https_task.is_done()) {
+    probed = true;
+    Attempt probe = attempt(options, "http", "GET", "/api/version", nullptr, false, probe_timeout);
+    if (speaks_http(probe)) {
+      // An HTTP answer on this port: whatever the TLS attempt is waiting for will not come.
+      abandon.cancel();
+      try {
+        https_task.wait();
+      } catch (...) {
+      }
+      if (is_ferry(probe)) return std::string("http");
+      return not_ferry(probe);
+    }
+  }
+  Attempt https = finish(https_task);
+  if (https.failure == Failure::kNone) return std::string("https");
+  if (https.failure == Failure::kTls && !probed) {
+    Attempt probe = attempt(options, "http", "GET", "/api/version", nullptr, false, probe_timeout);
+    if (speaks_http(probe)) return is_ferry(probe) ? Result<std::string>(std::string("http")) : not_ferry(probe);
+  }
+  return failure_status(options, https, https_url, timeout);
+}
+
+Status ApiClient::Impl::failure_status(const ApiClientOptions& options, const Attempt& failed, const std::string& url,
+                                       std::chrono::seconds timeout) {
+  bool https = url.rfind("https://", 0) == 0;
+  switch (failed.failure) {
+    case Failure::kNone:
+      return Status::Ok();
+    case Failure::kRefused:
+    case Failure::kResolve:
+      return Status::Unavailable("cannot reach " + url + ": " + diagnose_connect(options.server.host, options.server.port));
+    case Failure::kTimeout:
+      return Status(Reason::kTimeout, "no answer from " + url + " within " + std::to_string(timeout.count()) + "s" +
+                                          (https && !answered ? " (if the server speaks plain HTTP, name it with "
+                                                                "http:// or pass --plaintext)"
+                                                              : ""));
+    case Failure::kCertificate:
+      return Status::Unavailable("cannot verify the TLS certificate of " + url + ": " + failed.detail +
+                                 " (pass --insecure to skip verification)");
+    case Failure::kTls:
+      return Status::Unavailable("TLS handshake with " + url + " failed: " + failed.detail +
+                                 " (if the server speaks plain HTTP, name it with http:// or pass --plaintext)");
+    case Failure::kOther:
+      break;
+  }
+  return Status::Unavailable("cannot reach " + url + ": " + failed.detail);
+}
+
 Result<ApiReply> ApiClient::send(std::string_view method, std::string_view target, const Json* body,
                                  std::chrono::seconds timeout) {
   if (timeout.count() <= 0) timeout = options_.timeout;
@@ -210,45 +320,16 @@ Result<ApiReply> ApiClient::send(std::string_view method, std::string_view targe
     std::lock_guard<std::mutex> lock(impl_->mu);
     scheme = impl_->scheme;
   }
-  bool choosing = scheme.empty();
-  Attempt result = impl_->attempt(options_, choosing ? "https" : scheme, method, target, body, true, timeout);
-  std::string tried = options_.server.url(choosing ? "https" : scheme);
-
-  if (choosing && result.failure == Failure::kTls) {
-    // Maybe a plain HTTP server. Only an unauthenticated probe goes out before we are sure.
-    Attempt probe = impl_->attempt(options_, "http", "GET", "/api/version", nullptr, false, timeout);
-    if (probe.failure == Failure::kNone && probe.reply.status == 200 && probe.reply.body.is_object()) {
-      {
-        std::lock_guard<std::mutex> lock(impl_->mu);
-        impl_->scheme = "http";
-      }
-      result = impl_->attempt(options_, "http", method, target, body, true, timeout);
-      tried = options_.server.url("http");
-    }
-  } else if (choosing && result.failure == Failure::kNone) {
+  if (scheme.empty()) {
+    auto chosen = impl_->choose_scheme(options_, options_.timeout);
+    if (!chosen.ok()) return chosen.status();
     std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->scheme = "https";
+    if (impl_->scheme.empty()) impl_->scheme = *chosen;
+    scheme = impl_->scheme;
   }
-
-  switch (result.failure) {
-    case Failure::kNone:
-      return std::move(result.reply);
-    case Failure::kRefused:
-    case Failure::kResolve:
-      return Status::Unavailable("cannot reach " + tried + ": " +
-                                 diagnose_connect(options_.server.host, options_.server.port));
-    case Failure::kTimeout:
-      return Status(Reason::kTimeout, "no answer from " + tried + " within " + std::to_string(timeout.count()) + "s");
-    case Failure::kCertificate:
-      return Status::Unavailable("cannot verify the TLS certificate of " + tried + ": " + result.detail +
-                                 " (pass --insecure to skip verification)");
-    case Failure::kTls:
-      return Status::Unavailable("TLS handshake with " + tried + " failed: " + result.detail +
-                                 " (for a server that speaks plain HTTP use http:// or --plaintext)");
-    case Failure::kOther:
-      break;
-  }
-  return Status::Unavailable("cannot reach " + tried + ": " + result.detail);
+  Attempt result = impl_->attempt(options_, scheme, method, target, body, true, timeout);
+  if (result.failure == Failure::kNone) return std::move(result.reply);
+  return impl_->failure_status(options_, result, options_.server.url(scheme), timeout);
 }
 
 Result<Json> ApiClient::call(std::string_view method, std::string_view target, const Json* body,

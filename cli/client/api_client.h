@@ -3,10 +3,11 @@
 // does the I/O; its exceptions are caught here and become Status values with messages a user
 // can act on ("cannot reach https://127.0.0.1:8080: connection refused").
 //
-// When the server was named without a scheme, the first request tries HTTPS and falls back to
-// HTTP only when the server clearly speaks plain HTTP: the TLS handshake fails for a reason
-// other than the certificate and an unauthenticated GET /api/version over HTTP answers 200 with
-// JSON. Nothing authenticated is sent before that check. The choice is then kept (url()).
+// When the server was named without a scheme, the client first finds out which one it speaks,
+// with unauthenticated GET /api/version probes only: HTTPS first; plain HTTP only when HTTPS
+// does not answer (quickly, or at all) for a reason other than the certificate and the HTTP
+// probe answers 200 with JSON — the server clearly speaks plain HTTP. A certificate that cannot
+// be verified is an error, never a reason to fall back. The choice is then kept (url()).
 //
 // Thread-safe: one ApiClient may serve several threads at once (a sync waits for its result on
 // one thread while another polls the Application for progress).

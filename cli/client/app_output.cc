@@ -76,6 +76,16 @@ std::map<std::string, std::string> health_index(const Json& app) {
   return out;
 }
 
+// The health of a resource an operation just handled, from the app's last comparison. Hooks
+// have none; "Missing" can only be the comparison from before the operation created it, so it
+// is left out rather than shown next to "created".
+std::string joined_health(const std::map<std::string, std::string>& health, const ResourceLine& line) {
+  if (!line.hook.empty()) return "";
+  auto it = health.find(resource_key(line.group, line.kind, line.namespace_, line.name));
+  if (it == health.end() || it->second == "Missing") return "";
+  return it->second;
+}
+
 std::string first_line(const std::string& text) {
   size_t nl = text.find('\n');
   return nl == std::string::npos ? text : text.substr(0, nl);
@@ -388,8 +398,7 @@ std::vector<ResourceLine> operation_lines(const Json& app) {
                       json_string(r, {"name"}),   json_string(r, {"status"}), "",
                       json_string(r, {"hookType"}), first_line(json_string(r, {"message"}))};
     if (line.hook.empty() && !json_string(r, {"hookPhase"}).empty()) line.hook = json_string(r, {"syncPhase"});
-    auto it = health.find(resource_key(line.group, line.kind, line.namespace_, line.name));
-    if (it != health.end() && line.hook.empty()) line.health = it->second;
+    line.health = joined_health(health, line);
     out.push_back(std::move(line));
   }
   return out;
@@ -403,8 +412,7 @@ std::vector<ResourceLine> result_lines(const Json& result, const Json& app) {
                       json_string(r, {"name"}),   json_string(r, {"status"}), "",
                       json_string(r, {"hookType"}), first_line(json_string(r, {"message"}))};
     if (line.hook.empty() && !json_string(r, {"hookPhase"}).empty()) line.hook = json_string(r, {"syncPhase"});
-    auto it = health.find(resource_key(line.group, line.kind, line.namespace_, line.name));
-    if (it != health.end() && line.hook.empty()) line.health = it->second;
+    line.health = joined_health(health, line);
     out.push_back(std::move(line));
   }
   return out;

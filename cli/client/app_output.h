@@ -64,7 +64,8 @@ struct ResourceLine {
 };
 
 // The resource results of the Application's current operation
-// (status.operationState.syncResult.resources), health joined from status.resources.
+// (status.operationState.syncResult.resources), health joined from status.resources — except
+// "Missing", which there can only be the comparison from before the operation created it.
 std::vector<ResourceLine> operation_lines(const Json& app);
 // The resources of an operation result (the sync/rollback answer), health joined from `app`
 // (may be null).

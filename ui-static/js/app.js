@@ -4,6 +4,10 @@
 import { api, onUnauthorized } from './api.js';
 import { h, replace, setText } from './dom.js';
 import { store } from './store.js';
+// The first views are part of the initial module graph (index.html preloads it); the app page,
+// the biggest, loads when first opened.
+import * as appsView from './views/apps.js';
+import * as loginView from './views/login.js';
 
 const view = document.getElementById('view');
 const banner = document.getElementById('banner');
@@ -69,13 +73,13 @@ async function route() {
   if (parts[0] === 'login' || !user) {
     if (parts[0] !== 'login') afterLogin = location.hash || '#/apps';
     if (user && parts[0] === 'login') return navigate('#/apps');
-    return mount('login', () => import('./views/login.js'), { onLogin: loggedIn, notice: loginNotice });
+    return mount('login', () => loginView, { onLogin: loggedIn, notice: loginNotice });
   }
   store.start();
   if (parts[0] === 'apps' && parts.length >= 2) {
     return mount(`app:${parts[1]}`, () => import('./views/app.js'), { name: parts[1], tab: parts[2] || 'summary', query });
   }
-  if (parts[0] === 'apps' || parts.length === 0) return mount('apps', () => import('./views/apps.js'), { query });
+  if (parts[0] === 'apps' || parts.length === 0) return mount('apps', () => appsView, { query });
   return mount('notfound', null, {});
 }
 
@@ -103,6 +107,7 @@ async function mount(key, loader, params) {
   view.replaceChildren();
   try {
     current.instance = module.mount(view, params, ctx);
+    mark(`mounted:${key.split(':')[0]}`);
   } catch (e) {
     console.error(e);
     replace(view, errorPanel(`The page failed: ${e.message}`));
@@ -186,14 +191,25 @@ window.addEventListener('unhandledrejection', (e) => {
   showBanner(`Unexpected error: ${reason && reason.message ? reason.message : reason}`);
 });
 
+// Marks for the benchmark and the browser's performance panel: boot, session known, view mounted.
+const mark = (name) => performance.mark && performance.mark(`ferry:${name}`);
+
 async function boot() {
+  mark('boot');
+  // The app list streams in while the session is checked; without a session it is dropped.
+  const early = !location.hash.startsWith('#/login');
+  if (early) store.start();
   try {
     const info = await api.userinfo();
+    mark('session');
     if (info && info.loggedIn !== false) {
       user = info;
       showUser();
+    } else if (early) {
+      store.stop();
     }
   } catch (e) {
+    if (early) store.stop();
     if (e.status !== 401) {
       replace(view, errorPanel(`Cannot read the session from the Ferry server: ${e.message}`, () => boot()));
       return;

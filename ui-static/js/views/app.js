@@ -7,7 +7,7 @@ import { h, replace, setText } from '../dom.js';
 import {
   absoluteTime, appProject, badge, destinationText, get, groupKind, healthStatus, shortRevision, syncStatus, timeEl, updateBadge,
 } from '../format.js';
-import { confirmDialog, operationResult, syncDialog } from './dialogs.js';
+import { confirmDialog, syncDialog } from './dialogs.js';
 import { fieldManagers, parseUnified, renderSplit, renderUnified } from './diff.js';
 import { renderTree } from './tree.js';
 
