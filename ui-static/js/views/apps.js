@@ -87,7 +87,13 @@ export function mount(container, params, ctx) {
   }
 
   function schedule() {
-    if (frame) return;
+    if (frame || fallback) return;
+    if (store.burst && rows.size) {
+      // The first list is still streaming in: render in steps, not every frame, so the events
+      // are read faster (the rows on screen are there already).
+      fallback = setTimeout(render, 150);
+      return;
+    }
     frame = requestAnimationFrame(render);
     // requestAnimationFrame pauses in background tabs; keep the table current anyway.
     fallback = setTimeout(render, 250);
@@ -185,29 +191,36 @@ export function mount(container, params, ctx) {
     }
   }
 
-  // Puts the visible rows in order, moving only rows that are out of place.
+  // Puts the visible rows in order, moving only rows that are out of place; when the filter
+  // adds or removes many rows at once, one replaceChildren is cheaper than many single moves.
   function layout() {
     needsLayout = false;
     if (!sortedNames) sortedNames = [...rows.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    let cursor = tbody.firstChild;
-    let visible = 0;
+    const visible = [];
     for (const name of sortedNames) {
       const row = rows.get(name);
       const app = row.app;
       if (!matchesBase(app, name)) continue;
       if (filters.sync && syncStatus(app) !== filters.sync) continue;
       if (filters.health && healthStatus(app) !== filters.health) continue;
-      visible++;
-      if (row.tr === cursor) cursor = cursor.nextSibling;
-      else tbody.insertBefore(row.tr, cursor);
+      visible.push(row.tr);
     }
-    while (cursor) {
-      const next = cursor.nextSibling;
-      cursor.remove();
-      cursor = next;
+    if (Math.abs(tbody.childElementCount - visible.length) > 50) {
+      tbody.replaceChildren(...visible);
+    } else {
+      let cursor = tbody.firstChild;
+      for (const tr of visible) {
+        if (tr === cursor) cursor = cursor.nextSibling;
+        else tbody.insertBefore(tr, cursor);
+      }
+      while (cursor) {
+        const next = cursor.nextSibling;
+        cursor.remove();
+        cursor = next;
+      }
     }
-    setText(shown, `Showing ${visible} of ${rows.size}`);
-    section.classList.toggle('no-match', visible === 0);
+    setText(shown, `Showing ${visible.length} of ${rows.size}`);
+    section.classList.toggle('no-match', visible.length === 0);
   }
 
   function updateCounts() {
