@@ -28,14 +28,12 @@ Result<std::unique_ptr<Surfaces>> Surfaces::create(controller::Controller& contr
   std::unique_ptr<Surfaces> s(new Surfaces(controller, std::move(store), std::move(options)));
   apis::Settings settings;
   if (!s->options_.settings_path.empty()) {
-    auto fingerprint = apis::settings_fingerprint(s->options_.settings_path);
     auto loaded = apis::load_settings(s->options_.settings_path);
     if (!loaded.ok()) return loaded.status();
     settings = std::move(*loaded);
-    if (fingerprint.ok()) {
-      auto with_secrets = apis::settings_fingerprint(s->options_.settings_path, settings.secret_files);
-      s->fingerprint_ = with_secrets.ok() ? *with_secrets : *fingerprint;
-    }
+    // Taken after loading: an edit made in between shows up as a change at the first poll.
+    auto fingerprint = apis::settings_fingerprint(s->options_.settings_path, settings.secret_files);
+    if (fingerprint.ok()) s->fingerprint_ = *fingerprint;
   }
   s->auth_ = std::make_unique<auth::Authenticator>(*s->store_, settings);
   Status applied = s->apply_settings(std::move(settings));

@@ -14,19 +14,6 @@ kube::ObjectRef app_ref(const std::string& ns, const std::string& name) {
   return {std::string(apis::kApiVersion), "Application", ns, name};
 }
 
-// The kinds an app managed, as its status lists them: where a comparison looks for live objects
-// (and for objects to prune) without the worker's memory.
-std::vector<std::pair<std::string, std::string>> kinds_in_status(const Json& object) {
-  std::vector<std::pair<std::string, std::string>> kinds;
-  auto status = apis::parse_application_status(object.value("status", Json()));
-  if (!status.ok()) return kinds;
-  for (const auto& r : status->resources) {
-    std::pair<std::string, std::string> kind{r.group.empty() ? r.version : r.group + "/" + r.version, r.kind};
-    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
-  }
-  return kinds;
-}
-
 }  // namespace
 
 std::vector<Json> Controller::applications() const {
@@ -170,7 +157,9 @@ Result<AppComparison> Controller::compare_now(const std::string& name) {
   if (!plan.ok()) return plan.status();
   auto rendered = render(*app, plan->spec, /*hard=*/false);
   if (!rendered.ok()) return rendered.status();
-  auto compared = reconciler::compare(compare_request(*app, *rendered, kinds_in_status(*object)), *live_);
+  auto status = apis::parse_application_status(object->value("status", Json()));
+  auto kinds = status.ok() ? kinds_in_status(*status) : std::vector<std::pair<std::string, std::string>>{};
+  auto compared = reconciler::compare(compare_request(*app, *rendered, kinds), *live_);
   if (!compared.ok()) return compared.status();
   return AppComparison{std::move(*app), rendered->commit, std::move(*compared)};
 }

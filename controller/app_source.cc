@@ -1,5 +1,7 @@
 #include "controller/app_source.h"
 
+#include <algorithm>
+
 namespace ferry::controller {
 
 Result<RenderPlan> render_plan_for(const apis::Application& app) {
@@ -67,6 +69,15 @@ Json as_ferry_application(const Json& object, const std::string& ns) {
   }
   out["metadata"]["namespace"] = ns;  // Ferry watches only its own namespace
   return out;
+}
+
+std::vector<std::pair<std::string, std::string>> kinds_in_status(const apis::ApplicationStatus& status) {
+  std::vector<std::pair<std::string, std::string>> kinds;
+  for (const auto& r : status.resources) {
+    std::pair<std::string, std::string> kind{r.group.empty() ? r.version : r.group + "/" + r.version, r.kind};
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(std::move(kind));
+  }
+  return kinds;
 }
 
 }  // namespace ferry::controller

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "apis/types/application.h"
+#include "apis/types/application_status.h"
 #include "reconciler/render/render_spec.h"
 
 namespace ferry::controller {
@@ -21,5 +22,9 @@ Result<RenderPlan> render_plan_for(const apis::Application& app);
 // An Application as Ferry stores it: argoproj.io ones (from git or the API) become ferry.dev
 // ones, and every Application lives in Ferry's namespace `ns`. Other objects pass unchanged.
 nlohmann::json as_ferry_application(const nlohmann::json& object, const std::string& ns);
+
+// The kinds (apiVersion, kind) an app's status lists, each once: where a comparison looks for
+// live objects, and for objects to prune, when the worker's memory of the app is empty.
+std::vector<std::pair<std::string, std::string>> kinds_in_status(const apis::ApplicationStatus& status);
 
 }  // namespace ferry::controller

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "kube/machinery/group_version.h"
 #include "apis/types/crd.h"
 #include "controller/app_source.h"
 #include "controller/controller.h"
@@ -36,11 +37,6 @@ std::string annotation(const apis::Application& app, const std::string& name) {
   return it == app.metadata.annotations.end() ? "" : it->second;
 }
 
-std::string version_of(const std::string& api_version) {
-  auto slash = api_version.find('/');
-  return slash == std::string::npos ? api_version : api_version.substr(slash + 1);
-}
-
 // The ledger spells phases as the engine does; an unfinished one cannot end an operation.
 store::OperationPhase store_phase(reconciler::OperationPhase phase) {
   auto parsed = store::parse_phase(reconciler::operation_phase_name(phase));
@@ -51,7 +47,7 @@ store::OperationPhase store_phase(reconciler::OperationPhase phase) {
 apis::ResourceResult status_result(const reconciler::ResourceResult& r) {
   apis::ResourceResult out;
   out.group = r.key.group;
-  out.version = version_of(r.api_version);
+  out.version = kube::version_of(r.api_version);
   out.kind = r.key.kind;
   out.namespace_ = r.key.namespace_;
   out.name = r.key.name;
@@ -126,11 +122,7 @@ void Controller::reconcile(const std::string& name) {
   auto parsed_status = apis::parse_application_status(object->value("status", Json()));
   apis::ApplicationStatus status = parsed_status.ok() ? *parsed_status : apis::ApplicationStatus{};
   const Json old_status = object->value("status", Json::object());
-  if (mem->kinds.empty()) {
-    for (const auto& r : status.resources) {
-      mem->kinds.push_back({r.group.empty() ? r.version : r.group + "/" + r.version, r.kind});
-    }
-  }
+  if (mem->kinds.empty()) mem->kinds = kinds_in_status(status);
   auto write_status = [&]() {
     Json fresh = apis::to_json(status);
     if (comparable(fresh) == comparable(old_status)) return;
@@ -343,7 +335,7 @@ void Controller::fill_comparison_status(apis::ApplicationStatus& status, const a
   for (const auto& r : compared.resources) {
     apis::ResourceStatus rs;
     rs.group = r.key.group;
-    rs.version = version_of(r.api_version);
+    rs.version = kube::version_of(r.api_version);
     rs.kind = r.key.kind;
     rs.namespace_ = r.key.namespace_;
     rs.name = r.key.name;

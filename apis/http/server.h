@@ -100,6 +100,9 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
+// The non-empty segments of a path: "/api/v1/x/" → {"api", "v1", "x"}.
+std::vector<std::string> split_path(std::string_view path);
+
 // Percent-decodes a URL component ('+' stays '+' in paths; use for query values too).
 std::string percent_decode(std::string_view text, bool plus_is_space = false);
 

@@ -10,18 +10,6 @@ namespace {
 constexpr const char* kServerVersion = "v0.1.0";
 constexpr const char* kSessionCookie = "ferry_session";
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    if (slash > start) parts.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return parts;
-}
-
 std::string cookie_value(const http::Request& request, std::string_view name) {
   const std::string* header = request.header("cookie");
   if (!header) return "";
@@ -65,7 +53,6 @@ Json account_json(const store::Account& account, const std::vector<store::TokenR
 
 struct ApiServer::Stream {
   std::shared_ptr<http::ChunkWriter> writer;
-  Caller caller;
   int subscription = 0;
 };
 
@@ -110,7 +97,7 @@ std::optional<http::Response> ApiServer::handle(http::Request& request) {
                           "the request body is larger than " + std::to_string(options_.max_body_bytes) + " bytes");
   }
   try {
-    return route(request, split_path(request.path));
+    return route(request, http::split_path(request.path));
   } catch (const std::exception& e) {
     // A bug must cost one request, not the server; the message is ours, not user data.
     return error_response(500, "InternalError", std::string("internal error: ") + e.what());
@@ -360,8 +347,8 @@ http::Response ApiServer::projects(http::Request& request, const std::vector<std
     std::string name = project["metadata"].value("name", "");
     if (parts.size() == 4 && name != parts[3]) continue;
     if (!allowed(caller, "projects", "get", name)) continue;
-    if (parts.size() == 4) return json_response(200, project);
-    items.push_back(project);
+    if (parts.size() == 4) return json_response(200, without_url_credentials(project));
+    items.push_back(without_url_credentials(project));
   }
   if (parts.size() == 4) return error_response(404, "NotFound", "project \"" + parts[3] + "\" not found");
   return json_response(200, {{"items", items}});
@@ -377,14 +364,13 @@ http::Response ApiServer::stream_applications(const Caller& caller) {
   r.start_stream = [this, caller](std::shared_ptr<http::ChunkWriter> writer) {
     auto stream = std::make_shared<Stream>();
     stream->writer = writer;
-    stream->caller = caller;
     auto visible = [this, caller](const Json& app) {
       std::string project = app.value("/spec/project"_json_pointer, std::string("default"));
       if (project.empty()) project = "default";
       return allowed(caller, "applications", "get", project + "/" + app["metadata"].value("name", ""));
     };
     auto send = [writer](const char* type, const Json& app) {
-      Json event = {{"type", type}, {"application", app}};
+      Json event = {{"type", type}, {"application", without_url_credentials(app)}};
       writer->write("data: " + event.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n");
     };
     std::weak_ptr<Stream> weak = stream;

@@ -2,6 +2,8 @@
 // history, rollback, resource tree, events and revision metadata (docs/api.md).
 #include <algorithm>
 
+#include "kube/machinery/group_version.h"
+#include "kube/machinery/selector.h"
 #include "apis/server/api_server.h"
 #include "apis/server/responses.h"
 #include "reconciler/diff/diff.h"
@@ -25,19 +27,8 @@ std::string project_of(const Json& app) {
 
 std::string rbac_object(const Json& app) { return project_of(app) + "/" + text_at(app, "/metadata/name"_json_pointer); }
 
-std::string version_of(const std::string& api_version) {
-  auto slash = api_version.find('/');
-  return slash == std::string::npos ? api_version : api_version.substr(slash + 1);
-}
-
 std::string rfc3339_ms(int64_t unix_ms) {
-  if (unix_ms <= 0) return "";
-  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
+  return unix_ms <= 0 ? "" : rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(unix_ms)));
 }
 
 Json history_json(const store::Operation& op) {
@@ -137,7 +128,8 @@ Result<std::vector<kube::ObjectKey>> resource_keys(const Json& list) {
 }  // namespace
 
 http::Response ApiServer::list(http::Request& request, const Caller& caller) {
-  std::string selector = request.query_param("selector");
+  auto selector = kube::LabelSelector::parse(request.query_param("selector"));
+  if (!selector.ok()) return error_response(400, "BadRequest", "selector: " + selector.status().message());
   std::string search = request.query_param("search");
   std::string projects = request.query_param("projects");
   std::string after = request.query_param("continue");
@@ -156,32 +148,6 @@ http::Response ApiServer::list(http::Request& request, const Caller& caller) {
     if (comma > start) wanted_projects.push_back(projects.substr(start, comma - start));
     start = comma + 1;
   }
-  // Label selector: comma-separated key=value, key!=value, key (exists), !key.
-  auto matches_selector = [&selector](const Json& app) {
-    const Json labels = app["metadata"].value("labels", Json::object());
-    for (size_t start = 0; !selector.empty() && start <= selector.size();) {
-      size_t comma = selector.find(',', start);
-      if (comma == std::string::npos) comma = selector.size();
-      std::string term = selector.substr(start, comma - start);
-      start = comma + 1;
-      if (term.empty()) continue;
-      auto ne = term.find("!=");
-      auto eq = term.find('=');
-      if (ne != std::string::npos) {
-        if (labels.value(term.substr(0, ne), "") == term.substr(ne + 2)) return false;
-      } else if (eq != std::string::npos) {
-        size_t value_at = term.compare(eq, 2, "==") == 0 ? eq + 2 : eq + 1;
-        if (!labels.contains(term.substr(0, eq)) || labels.value(term.substr(0, eq), "") != term.substr(value_at)) {
-          return false;
-        }
-      } else if (term[0] == '!') {
-        if (labels.contains(term.substr(1))) return false;
-      } else if (!labels.contains(term)) {
-        return false;
-      }
-    }
-    return true;
-  };
   Json items = Json::array();
   std::string next;
   for (const auto& app : controller_.applications()) {
@@ -192,13 +158,13 @@ http::Response ApiServer::list(http::Request& request, const Caller& caller) {
         std::find(wanted_projects.begin(), wanted_projects.end(), project_of(app)) == wanted_projects.end()) {
       continue;
     }
-    if (!matches_selector(app)) continue;
+    if (!selector->matches(app["metadata"].value("labels", Json()))) continue;
     if (!allowed(caller, "applications", "get", rbac_object(app))) continue;
     if (limit > 0 && static_cast<int64_t>(items.size()) == limit) {
       next = items.back()["metadata"].value("name", "");
       break;
     }
-    items.push_back(app);
+    items.push_back(without_url_credentials(app));
   }
   return json_response(200, {{"metadata", {{"continue", next}}}, {"items", items}});
 }
@@ -226,7 +192,7 @@ http::Response ApiServer::applications(http::Request& request, const std::vector
   if (!created.ok()) return error_response(created.status());
   (void)store_.record_event({0, 0, caller.principal.account, "app.create", controller_.app_namespace() + "/" + name,
                              "created application " + name, Json::object()});
-  return json_response(200, *created);
+  return json_response(200, without_url_credentials(*created));
 }
 
 http::Response ApiServer::application(http::Request& request, const std::vector<std::string>& parts,
@@ -252,7 +218,7 @@ http::Response ApiServer::application(http::Request& request, const std::vector<
       if (auto denied = require("get")) return *denied;
       std::string refresh = request.query_param("refresh");
       if (!refresh.empty()) (void)controller_.refresh(name, refresh == "hard");
-      return json_response(200, *app);
+      return json_response(200, without_url_credentials(*app));
     }
     if (method == "PUT") {
       if (auto denied = require("update")) return *denied;
@@ -266,7 +232,7 @@ http::Response ApiServer::application(http::Request& request, const std::vector<
       auto updated = controller_.update_application(name, *body);
       if (!updated.ok()) return error_response(updated.status());
       audit("app.update", "updated application " + name);
-      return json_response(200, *updated);
+      return json_response(200, without_url_credentials(*updated));
     }
     if (method == "DELETE") {
       if (auto denied = require("delete")) return *denied;
@@ -309,7 +275,7 @@ http::Response ApiServer::application(http::Request& request, const std::vector<
       for (const auto& r : compared->comparison.resources) {
         if (!all && r.state == reconciler::SyncState::kSynced) continue;
         Json item = key_json(r.key);
-        item["version"] = version_of(r.api_version);
+        item["version"] = kube::version_of(r.api_version);
         item["status"] = state_name(r.state);
         item["hook"] = r.hook;
         item["diff"] = r.diff.unified;
@@ -331,7 +297,7 @@ http::Response ApiServer::application(http::Request& request, const std::vector<
       Json items = Json::array();
       for (const auto& t : *tasks) {
         Json item = key_json(t.key);
-        item["version"] = version_of(t.object.value("apiVersion", ""));
+        item["version"] = kube::version_of(t.object.value("apiVersion", ""));
         item["phase"] = reconciler::phase_name(t.phase);
         item["wave"] = t.wave;
         item["action"] = action_name(t.action, t.reason);

@@ -1,5 +1,7 @@
 #include "apis/server/responses.h"
 
+#include "reconciler/source/credentials.h"
+
 namespace ferry::apis {
 
 http::Response json_response(int status, const Json& body) {
@@ -52,6 +54,18 @@ bool valid_object_name(std::string_view name) {
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
   if (!alnum(name.front()) || !alnum(name.back())) return false;
   return name.find("..") == std::string_view::npos;
+}
+
+Json without_url_credentials(Json doc) {
+  if (doc.is_string()) {
+    const std::string& text = doc.get_ref<const std::string&>();
+    if (text.find("://") != std::string::npos && text.find('@') != std::string::npos) {
+      return reconciler::redact(text, {});
+    }
+  } else if (doc.is_structured()) {
+    for (auto& child : doc) child = without_url_credentials(std::move(child));
+  }
+  return doc;
 }
 
 bool query_flag(const http::Request& request, std::string_view name, bool fallback) {

@@ -23,6 +23,10 @@ int api_http_code(Reason reason);
 Result<Json> json_body(const http::Request& request);
 // Whether `name` is a Kubernetes object name (DNS-1123 subdomain): no '/', "..", upper case, ...
 bool valid_object_name(std::string_view name);
+// `doc` with every URL password (`https://user:token@host/…`, as a repoURL may carry one) masked,
+// for objects the API answers with (DESIGN.md: credentials never reach an answer or the UI).
+Json without_url_credentials(Json doc);
+
 // A query parameter read as a boolean ("true"/"1"/"" present → true); `fallback` when absent.
 bool query_flag(const http::Request& request, std::string_view name, bool fallback);
 

@@ -1,14 +1,10 @@
+#include "kube/machinery/group_version.h"
 #include "kube/cache/informer.h"
 
 #include <random>
 
 namespace ferry::kube {
 namespace {
-
-std::string group_of(const std::string& api_version) {
-  auto slash = api_version.find('/');
-  return slash == std::string::npos ? "" : api_version.substr(0, slash);
-}
 
 const Json& metadata_of(const Json& object) {
   static const Json kEmpty = Json::object();

@@ -1,3 +1,4 @@
+#include "kube/machinery/group_version.h"
 #include "kube/client/client.h"
 
 #include <algorithm>
@@ -74,16 +75,6 @@ Reason reason_from_code(int code) {
     default:
       return Reason::kInternal;
   }
-}
-
-std::string group_of(const std::string& api_version) {
-  auto slash = api_version.find('/');
-  return slash == std::string::npos ? "" : api_version.substr(0, slash);
-}
-
-std::string version_of(const std::string& api_version) {
-  auto slash = api_version.find('/');
-  return slash == std::string::npos ? api_version : api_version.substr(slash + 1);
 }
 
 std::string describe(const ObjectRef& ref) {

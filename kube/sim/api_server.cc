@@ -13,18 +13,6 @@
 namespace ferry::kube::sim {
 namespace {
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 1;
-  while (start <= path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    if (slash > start) parts.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return parts;
-}
-
 
 std::string random_hex(size_t bytes) {
   std::vector<unsigned char> raw(bytes);
@@ -241,7 +229,7 @@ http::Response ApiServer::Impl::handle(http::Request& request) {
                                       {"compiler", "gc"}, {"platform", "linux/amd64"}}));
   }
 
-  auto parts = split_path(path);
+  auto parts = http::split_path(path);
   auto not_found = [&] {
     return finish(error_response(Status::NotFound("the server could not find the requested resource")));
   };

@@ -1,3 +1,4 @@
+#include "kube/machinery/group_version.h"
 #include "reconciler/diff/ignore.h"
 
 #include <algorithm>
@@ -73,9 +74,7 @@ void adopt_owned(json& desired, const json& live, const FieldSet& owned, const O
 }  // namespace
 
 std::string group_of(const Json& object) {
-  std::string api_version = string_at(object, "apiVersion");
-  size_t slash = api_version.find('/');
-  return slash == std::string::npos ? std::string() : api_version.substr(0, slash);
+  return kube::group_of(string_at(object, "apiVersion"));
 }
 
 ObjectIdentity identity_of(const Json& object) {

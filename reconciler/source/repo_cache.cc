@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
 #include <filesystem>
 #include <set>
 
+#include "apis/types/application_status.h"
 #include "reconciler/source/git_handle.h"
 #include "reconciler/source/repo_path.h"
 
@@ -418,12 +418,7 @@ Result<CommitInfo> RepoCache::commit_info(const std::string& url, std::string_vi
   info.sha = *sha;
   if (const git_signature* author = git_commit_author(commit->get())) {
     info.author = std::string(author->name ? author->name : "") + " <" + (author->email ? author->email : "") + ">";
-    std::time_t when = static_cast<std::time_t>(author->when.time);
-    std::tm utc{};
-    gmtime_r(&when, &utc);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    info.date = buffer;
+    info.date = apis::rfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(author->when.time)));
   }
   if (const char* message = git_commit_message(commit->get())) info.message = message;
   return info;

@@ -1,3 +1,4 @@
+#include "kube/machinery/group_version.h"
 #include "reconciler/sync/compare.h"
 
 #include <algorithm>
@@ -10,11 +11,6 @@
 
 namespace ferry::reconciler {
 namespace {
-
-std::string api_group(const std::string& api_version) {
-  auto slash = api_version.find('/');
-  return slash == std::string::npos ? "" : api_version.substr(0, slash);
-}
 
 class ClientLiveView : public LiveView {
  public:
@@ -91,7 +87,7 @@ class CacheLiveView : public LiveView {
                                  const std::string& namespace_) override {
     Status watching = ensure_watched(api_version, kind);
     if (!watching.ok()) return watching;
-    return cache_->list(api_group(api_version), kind, namespace_);
+    return cache_->list(kube::group_of(api_version), kind, namespace_);
   }
 
   Result<std::vector<Json>> labelled(const std::string& app,
@@ -101,7 +97,7 @@ class CacheLiveView : public LiveView {
       Status watching = ensure_watched(api_version, kind);
       if (watching.is(Reason::kNotFound)) continue;
       if (!watching.ok()) return watching;
-      wanted.insert({api_group(api_version), kind});
+      wanted.insert({kube::group_of(api_version), kind});
     }
     std::vector<Json> out;
     for (auto& object : cache_->with_label(app_label_value(app))) {
@@ -113,7 +109,7 @@ class CacheLiveView : public LiveView {
 
  private:
   Status ensure_watched(const std::string& api_version, const std::string& kind) {
-    if (cache_->watching(api_group(api_version), kind)) return Status::Ok();
+    if (cache_->watching(kube::group_of(api_version), kind)) return Status::Ok();
     Status started = cache_->watch_kind(api_version, kind);
     if (!started.ok()) return started;
     if (!cache_->wait_synced(std::chrono::minutes(2))) {
@@ -159,7 +155,7 @@ Result<Comparison> compare(const CompareRequest& request, LiveView& live) {
     bool is_namespaced = true;
     if (namespaced.ok()) {
       is_namespaced = *namespaced;
-    } else if (auto scope = scope_from_rendered_crd(request.rendered, api_group(api_version), kind)) {
+    } else if (auto scope = scope_from_rendered_crd(request.rendered, kube::group_of(api_version), kind)) {
       is_namespaced = *scope;  // served once its CRD, in this same app, is applied
     } else if (namespaced.status().is(Reason::kNotFound)) {
       out.warnings.push_back("the cluster serves no " + kind + " in " + api_version + " (is its CRD installed?)");

@@ -46,6 +46,17 @@ TEST(JsonBody, RefusesWhatIsNotAnObject) {
   EXPECT_TRUE(json_body(request).status().is(Reason::kBadRequest));
 }
 
+TEST(WithoutUrlCredentials, MasksPasswordsInUrlsAnywhereAndKeepsTheRest) {
+  Json app = {{"spec", {{"source", {{"repoURL", "https://ci:s3cret-token@git.example.com/org/repo.git"}}}}},
+              {"status", {{"history", {{{"source", {{"repoURL", "https://u:p4ss@h/r"}}}}}}}},
+              {"note", "see https://git.example.com/org/repo and mail a@b"}};
+  std::string shown = without_url_credentials(app).dump();
+  EXPECT_EQ(shown.find("s3cret-token"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("p4ss"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("https://ci:******@git.example.com/org/repo.git"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("see https://git.example.com/org/repo and mail a@b"), std::string::npos) << shown;
+}
+
 TEST(JsonResponse, InvalidUtf8IsReplacedNotThrown) {
   auto r = json_response(200, {{"message", std::string("bad \xff byte")}});
   EXPECT_EQ(r.status, 200);
