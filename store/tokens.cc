@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "store/codec.h"
 
@@ -25,9 +26,13 @@ Result<std::string> generate_token() {
 std::string hash_token(std::string_view token) { return sha256_hex(token); }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
-  // Lengths are not secret (digests and signatures have fixed sizes); the contents are.
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  // Comparing digests hides the lengths too (a GitLab token or a password may be any length);
+  // equal digests of unequal inputs would need a SHA-256 collision.
+  unsigned char da[SHA256_DIGEST_LENGTH];
+  unsigned char db[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(a.data()), a.size(), da);
+  SHA256(reinterpret_cast<const unsigned char*>(b.data()), b.size(), db);
+  return CRYPTO_memcmp(da, db, sizeof da) == 0;
 }
 
 }  // namespace ferry::store

@@ -20,8 +20,8 @@ inline constexpr const char* kTokenPrefix = "ferry_";
 Result<std::string> generate_token();
 // Lowercase hex SHA-256 of the token, the value stored in TokenRecord::hash.
 std::string hash_token(std::string_view token);
-// Compares two strings in time that depends only on their lengths, for secrets such as webhook
-// signatures and password hashes where an early exit would leak how many bytes matched.
+// Compares two strings in constant time (neither how many bytes matched nor the lengths leak),
+// for secrets such as webhook signatures and tokens.
 bool constant_time_equal(std::string_view a, std::string_view b);
 
 }  // namespace ferry::store

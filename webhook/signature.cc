@@ -90,15 +90,6 @@ std::string hmac_sha256_hex(std::string_view secret, std::string_view body) {
   return to_hex(digest, size);
 }
 
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  unsigned char da[SHA256_DIGEST_LENGTH];
-  unsigned char db[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(a.data()), a.size(), da);
-  SHA256(reinterpret_cast<const unsigned char*>(b.data()), b.size(), db);
-  // Equal digests of unequal inputs would need a SHA-256 collision.
-  return CRYPTO_memcmp(da, db, sizeof da) == 0;
-}
-
 Status verify_delivery(Provider provider, const http::Request& request, const WebhookSecrets& secrets) {
   switch (provider) {
     case Provider::kGitHub:

@@ -10,6 +10,7 @@
 
 #include "apis/http/server.h"
 #include "apis/types/status.h"
+#include "store/tokens.h"
 #include "webhook/push_event.h"
 
 namespace ferry::webhook {
@@ -29,10 +30,8 @@ struct WebhookSecrets {
 // Lowercase hex HMAC-SHA256 of `body` keyed with `secret`.
 std::string hmac_sha256_hex(std::string_view secret, std::string_view body);
 
-// Equality whose running time does not depend on where the inputs differ nor on their lengths:
-// both sides are hashed with SHA-256 and the digests compared with CRYPTO_memcmp, so a token
-// guessed byte by byte (or length by length) learns nothing from timing.
-bool constant_time_equal(std::string_view a, std::string_view b);
+// Signatures and tokens are compared with store::constant_time_equal (store/tokens.h).
+using store::constant_time_equal;
 
 // Checks the delivery's credentials for `provider` against `secrets`. OK when the provider has
 // no secret configured or the request proves it; Unauthorized otherwise, with a message naming
