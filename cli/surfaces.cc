@@ -18,10 +18,24 @@ http::Response plain(int status, std::string body) {
   return r;
 }
 
+webhook::AppSource webhook_source(const apis::Json& app) {
+  webhook::AppSource source;
+  source.name = app["metadata"].value("name", "");
+  source.repo_url = app.value("/spec/source/repoURL"_json_pointer, std::string());
+  source.target_revision = app.value("/spec/source/targetRevision"_json_pointer, std::string());
+  std::string annotation = app.value("/metadata/annotations"_json_pointer, apis::Json::object())
+                               .value(std::string(webhook::kManifestGeneratePathsAnnotation), "");
+  source.paths = webhook::watch_paths(app.value("/spec/source/path"_json_pointer, std::string()), annotation);
+  return source;
+}
+
 }  // namespace
 
 Surfaces::Surfaces(controller::Controller& controller, std::shared_ptr<store::Store> store, SurfaceOptions options)
-    : controller_(controller), store_(std::move(store)), options_(std::move(options)) {}
+    : controller_(controller),
+      webhook_sources_(controller, [](apis::Json app) { return std::optional(webhook_source(app)); }),
+      store_(std::move(store)),
+      options_(std::move(options)) {}
 
 Result<std::unique_ptr<Surfaces>> Surfaces::create(controller::Controller& controller,
                                                    std::shared_ptr<store::Store> store, SurfaceOptions options) {
@@ -186,16 +200,7 @@ http::Handler Surfaces::handler() {
 
 std::vector<webhook::AppSource> Surfaces::apps() {
   std::vector<webhook::AppSource> out;
-  for (const auto& app : controller_.applications()) {
-    webhook::AppSource source;
-    source.name = app["metadata"].value("name", "");
-    source.repo_url = app.value("/spec/source/repoURL"_json_pointer, std::string());
-    source.target_revision = app.value("/spec/source/targetRevision"_json_pointer, std::string());
-    std::string annotation = app.value("/metadata/annotations"_json_pointer, apis::Json::object())
-                                 .value(std::string(webhook::kManifestGeneratePathsAnnotation), "");
-    source.paths = webhook::watch_paths(app.value("/spec/source/path"_json_pointer, std::string()), annotation);
-    out.push_back(std::move(source));
-  }
+  for (const auto& source : webhook_sources_.get()) out.push_back(*source);
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include "apis/http/server.h"
 #include "apis/server/api_server.h"
 #include "apis/types/settings.h"
+#include "controller/app_views.h"
 #include "controller/controller.h"
 #include "webhook/dispatcher.h"
 #include "webhook/handler.h"
@@ -61,6 +62,7 @@ class Surfaces : private webhook::DispatchTarget {
   void refresh_app(const std::string& app_name) override;
 
   controller::Controller& controller_;
+  controller::AppViews<webhook::AppSource> webhook_sources_;  // what apps() answers, per app
   std::shared_ptr<store::Store> store_;
   SurfaceOptions options_;
   std::string admin_password_path_;

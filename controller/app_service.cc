@@ -25,6 +25,11 @@ std::vector<Json> Controller::applications() const {
   return items;
 }
 
+std::vector<std::pair<std::string, std::string>> Controller::application_versions() const {
+  if (!apps_) return {};
+  return apps_->versions(options_.namespace_);
+}
+
 std::optional<Json> Controller::application(const std::string& name) const {
   if (!apps_) return std::nullopt;
   return apps_->get(options_.namespace_, name);

@@ -6,14 +6,46 @@
 
 #include "apis/types/crd.h"
 #include "apis/types/log.h"
+#include "controller/app_views.h"
 #include "reconciler/source/credentials.h"
 #include "store/tokens.h"
 
 namespace ferry::controller {
 
+namespace {
+
+// A Prometheus label value: backslash, quote and newline escaped.
+std::string label(const std::string& value) {
+  std::string escaped;
+  for (char c : value) {
+    if (c == '\\' || c == '"') escaped += '\\';
+    if (c == '\n') {
+      escaped += "\\n";
+      continue;
+    }
+    escaped += c;
+  }
+  return escaped;
+}
+
+// One app's ferry_app_info series.
+std::string app_info_line(const std::string& app_namespace, const Json& app) {
+  std::string project = app.value("/spec/project"_json_pointer, std::string("default"));
+  return "ferry_app_info{namespace=\"" + label(app_namespace) + "\",name=\"" +
+         label(app["metadata"].value("name", "")) + "\",project=\"" + label(project.empty() ? "default" : project) +
+         "\",repo=\"" + label(reconciler::redact(app.value("/spec/source/repoURL"_json_pointer, std::string()), {})) +
+         "\",sync_status=\"" + label(app.value("/status/sync/status"_json_pointer, std::string("Unknown"))) +
+         "\",health_status=\"" + label(app.value("/status/health/status"_json_pointer, std::string("Unknown"))) +
+         "\"} 1\n";
+}
+
+}  // namespace
+
 Controller::Controller(std::shared_ptr<kube::Client> client, std::shared_ptr<store::Store> store,
                        ControllerOptions options)
     : client_(std::move(client)), store_(std::move(store)), options_(std::move(options)) {
+  app_info_lines_ = std::make_unique<AppViews<std::string>>(
+      *this, [ns = options_.namespace_](Json app) { return std::optional(app_info_line(ns, app)); });
   cache_ = std::make_shared<kube::ClusterCache>(client_);
   live_ = reconciler::cache_live_view(client_, cache_);
   repos_ = std::make_unique<reconciler::RepoCache>(options_.data_dir + "/git");
@@ -216,28 +248,8 @@ std::string Controller::metrics_text() const {
   auto help = [&out](const char* name, const char* type, const char* text) {
     out << "# HELP " << name << " " << text << "\n# TYPE " << name << " " << type << "\n";
   };
-  auto label = [](const std::string& value) {
-    std::string escaped;
-    for (char c : value) {
-      if (c == '\\' || c == '"') escaped += '\\';
-      if (c == '\n') {
-        escaped += "\\n";
-        continue;
-      }
-      escaped += c;
-    }
-    return escaped;
-  };
   help("ferry_app_info", "gauge", "One series per Application, labelled with its sync and health status.");
-  for (const auto& app : applications()) {
-    std::string project = app.value("/spec/project"_json_pointer, std::string("default"));
-    out << "ferry_app_info{namespace=\"" << label(options_.namespace_) << "\",name=\""
-        << label(app["metadata"].value("name", "")) << "\",project=\"" << label(project.empty() ? "default" : project)
-        << "\",repo=\"" << label(reconciler::redact(app.value("/spec/source/repoURL"_json_pointer, std::string()), {}))
-        << "\",sync_status=\"" << label(app.value("/status/sync/status"_json_pointer, std::string("Unknown")))
-        << "\",health_status=\"" << label(app.value("/status/health/status"_json_pointer, std::string("Unknown")))
-        << "\"} 1\n";
-  }
+  for (const auto& line : app_info_lines_->get()) out << *line;
   help("ferry_applications", "gauge", "Applications watched.");
   out << "ferry_applications " << s.apps << "\n";
   help("ferry_app_sync_total", "counter", "Sync and rollback operations by result.");

@@ -36,6 +36,9 @@ namespace ferry::controller {
 
 using Json = nlohmann::json;
 
+template <class T>
+class AppViews;  // controller/app_views.h
+
 // The Operation info entry that carries a request_sync() id into operationState.
 inline constexpr std::string_view kRequestIdInfo = "ferry.dev/request-id";
 
@@ -125,6 +128,8 @@ class Controller {
   // Applications as the watch holds them (whole objects, status included), sorted by name.
   std::vector<Json> applications() const;
   std::optional<Json> application(const std::string& name) const;
+  // (name, resourceVersion) of every Application, by name, without reading the objects.
+  std::vector<std::pair<std::string, std::string>> application_versions() const;
   // Creates (or with upsert replaces the spec, labels and annotations of) an Application; an
   // argoproj.io one is converted. Invalid naming the field when it does not validate;
   // AlreadyExists when present and !upsert.
@@ -170,6 +175,7 @@ class Controller {
     bool prune = false;
     bool dry_run = false;
     std::set<kube::ObjectKey> only;
+    std::vector<std::string> sync_options;  // the request's, over the app's own
     std::string initiated_by = "automated";
     bool clear_operation_field = false;
     std::string requested_revision;  // "" = the target revision
@@ -204,9 +210,9 @@ class Controller {
   void finish_request(const std::vector<apis::Info>& info, int64_t id);
   void fill_comparison_status(apis::ApplicationStatus& status, const apis::Application& app,
                               const reconciler::AppRenderResult& rendered, const reconciler::Comparison& compared);
-  Result<int64_t> run_sync(const apis::Application& app, const Json& object, apis::ApplicationStatus& status,
+  Result<int64_t> run_sync(const apis::Application& app, Json& object, apis::ApplicationStatus& status,
                            const reconciler::Comparison& compared, const OperationRequest& request);
-  Result<int64_t> run_operation(const apis::Application& app, const Json& object, apis::ApplicationStatus& status,
+  Result<int64_t> run_operation(const apis::Application& app, Json& object, apis::ApplicationStatus& status,
                                 const OperationRun& run);
   Status ensure_crd();
   void on_app_change(const kube::Change& change);
@@ -238,6 +244,7 @@ class Controller {
   std::map<int, std::function<void(const kube::Change&)>> listeners_;  // guarded by mu_
   int next_listener_ = 1;                                              // guarded by mu_
   std::function<reconciler::Credentials(const std::string&)> credentials_;  // guarded by mu_
+  std::unique_ptr<AppViews<std::string>> app_info_lines_;                   // ferry_app_info, per app
 
   std::vector<std::thread> workers_;
   std::atomic<bool> stopping_{false};

@@ -151,8 +151,9 @@ void Controller::reconcile(const std::string& name) {
     std::string value = annotation(app, key);
     if (value.empty()) continue;
     if (value == "hard") mem->hard_refresh = true;
-    (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
-                               {{"metadata", {{"annotations", {{key, nullptr}}}}}});
+    auto patched = client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
+                                        {{"metadata", {{"annotations", {{key, nullptr}}}}}});
+    if (patched.ok()) *object = std::move(*patched);  // the status write below then needs no retry
   }
 
   auto invalid = apis::validate_application(app);
@@ -212,8 +213,9 @@ void Controller::reconcile(const std::string& name) {
   std::string pinned = annotation(app, kPinnedRevisionAnnotation);
   if (!pinned.empty() && pinned != rendered->commit) {
     // A new revision arrived after a rollback: auto-sync may follow git again.
-    (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
-                               {{"metadata", {{"annotations", {{kPinnedRevisionAnnotation, nullptr}}}}}});
+    auto patched = client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
+                                        {{"metadata", {{"annotations", {{kPinnedRevisionAnnotation, nullptr}}}}}});
+    if (patched.ok()) *object = std::move(*patched);
     apis::remove_condition(status.conditions, apis::kConditionRollbackPinned);
     pinned.clear();
   }
@@ -228,12 +230,21 @@ void Controller::reconcile(const std::string& name) {
       r.requested_revision = requested->sync->revision;
       r.initiated_by = requested->initiated_by.username.empty() ? "admin" : requested->initiated_by.username;
       for (const auto& res : requested->sync->resources) r.only.insert({res.group, res.kind, res.namespace_, res.name});
+      r.sync_options = requested->sync->sync_options;
     }
     if (requested.ok()) r.info = requested->info;
     r.clear_operation_field = true;
     op = r;
   } else if (options.automated && compared->sync == SyncState::kOutOfSync && pinned.empty()) {
     std::string key = rendered->commit + ":" + short_hash(app.raw_spec.dump());
+    // After a restart the memory is empty: the status tells whether this revision and source were
+    // already synced (Argo CD's "already attempted"), so drift is left alone without self-heal.
+    const auto& last = status.operation_state;
+    if (mem->auto_synced_key.empty() && last && last->sync_result &&
+        last->sync_result->revision == rendered->commit &&
+        last->sync_result->source == apis::source_to_json(app.spec.source)) {
+      mem->auto_synced_key = key;
+    }
     auto now = Clock::now();
     bool first_for_revision = key != mem->auto_synced_key;
     bool retry_due = mem->retry_attempts > 0 && now >= mem->next_retry;
@@ -286,8 +297,9 @@ void Controller::reconcile(const std::string& name) {
                   : Result<reconciler::Comparison>(at.status());
       if (!compared_at.ok()) {
         if (op->clear_operation_field) {
-          (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
-                                     {{"operation", nullptr}});
+          auto cleared = client_->merge_patch(
+              {std::string(apis::kApiVersion), "Application", options_.namespace_, name}, {{"operation", nullptr}});
+          if (cleared.ok()) *object = std::move(*cleared);
         }
         finish_request(op->info, 0);
         return fail(apis::kConditionSyncError,
@@ -423,10 +435,14 @@ reconciler::PlanRequest Controller::plan_request(const apis::Application& app, c
   return out;
 }
 
-Result<int64_t> Controller::run_sync(const apis::Application& app, const Json& object, apis::ApplicationStatus& status,
+Result<int64_t> Controller::run_sync(const apis::Application& app, Json& object, apis::ApplicationStatus& status,
                                      const reconciler::Comparison& compared, const OperationRequest& request) {
-  auto options = apis::sync_policy_options(app);
-  auto plan_request = this->plan_request(app, compared, request.prune, request.only);
+  // The request's sync options come after the app's, so a later "Key=value" wins.
+  apis::Application with_request_options = app;
+  auto& sync_options = with_request_options.spec.sync_policy.sync_options;
+  sync_options.insert(sync_options.end(), request.sync_options.begin(), request.sync_options.end());
+  auto options = apis::sync_policy_options(with_request_options);
+  auto plan_request = this->plan_request(with_request_options, compared, request.prune, request.only);
   auto tasks = reconciler::make_plan(plan_request);
   OperationRun run;
   run.kind = store::kKindSync;
@@ -445,9 +461,8 @@ Result<int64_t> Controller::run_sync(const apis::Application& app, const Json& o
   return run_operation(app, object, status, run);
 }
 
-Result<int64_t> Controller::run_operation(const apis::Application& app, const Json& object,
+Result<int64_t> Controller::run_operation(const apis::Application& app, Json& object,
                                           apis::ApplicationStatus& status, const OperationRun& run) {
-  (void)object;
   store::OperationStart start;
   start.app = app.key();
   start.project = app.spec.project;
@@ -476,13 +491,57 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, const Js
                                   run.initiated_by == store::kInitiatedAutomated};
   state.operation.info = run.info;
   state.phase = std::string(apis::kPhaseRunning);
+  state.message = "sync in progress";
   state.started_at = now_rfc3339();
+  state.sync_result = apis::SyncOperationResult{};
+  state.sync_result->revision = run.revision;
+  state.sync_result->source = apis::source_to_json(app.spec.source);
+
+  // The operation is shown on the Application while it runs (phase Running and the results so
+  // far, as Argo CD does), so the UI and `ferry app wait` see progress. `object` follows every
+  // write, so the pass's final status write does not conflict with these.
+  auto show_progress = [&] {
+    apis::ApplicationStatus shown = status;
+    shown.operation_state = state;
+    Json updated = object;
+    updated["status"] = apis::to_json(shown);
+    updated["status"]["reconciledAt"] = now_rfc3339();
+    auto written = client_->update_status(updated, {"ferry", false});
+    if (written.ok()) object = std::move(*written);
+  };
+  show_progress();
 
   reconciler::SyncResult result;
   if (!run.plan_error.ok()) {
     result.phase = reconciler::OperationPhase::kError;
     result.message = run.plan_error.message();
   } else {
+    // Results reach the ledger in batches (one transaction each) and the status at most once a
+    // second; both are flushed again when the run ends.
+    const int64_t op_id = *id;
+    std::vector<store::ResourceResult> pending;
+    std::vector<Json> pending_manifests;  // applied objects, by index into `pending` (null: none)
+    auto flush_ledger = [&] {
+      std::vector<Json> applied;
+      for (const auto& m : pending_manifests) {
+        if (m.is_object()) applied.push_back(m);
+      }
+      std::vector<std::string> digests;
+      if (!applied.empty()) {
+        auto stored = store_->store_manifests(op_id, applied);
+        if (stored.ok()) digests = std::move(*stored);
+      }
+      for (size_t i = 0, next = 0; i < pending.size(); ++i) {
+        if (!pending_manifests[i].is_object()) continue;
+        if (next < digests.size()) pending[i].manifest_digest = digests[next];
+        ++next;
+      }
+      if (!pending.empty()) (void)store_->record_resource_results(op_id, pending);
+      pending.clear();
+      pending_manifests.clear();
+    };
+    auto last_flush = Clock::now();
+    auto last_progress = Clock::now();
     reconciler::RunOptions options;
     options.dry_run = run.dry_run;
     options.prune_propagation = run.prune_propagation;
@@ -490,19 +549,30 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, const Js
     options.poll_interval = options_.poll_interval;
     options.wave_delay = options_.wave_delay;
     options.cancel = &cancel_;
-    int64_t op_id = *id;
-    options.on_result = [this, op_id](const reconciler::ResourceResult& r) {
+    options.on_result = [&](const reconciler::ResourceResult& r) {  // serialised by the runner
       apis::ResourceResult shown = status_result(r);
-      store::ResourceResult record{shown.group,   shown.version,    shown.kind,      shown.namespace_,
-                                   shown.name,    shown.status,     shown.message,   shown.sync_phase,
-                                   shown.hook_type, shown.hook_phase, ""};
-      if (r.applied.is_object()) {
-        auto digests = store_->store_manifests(op_id, {r.applied});
-        if (digests.ok() && !digests->empty()) record.manifest_digest = digests->front();
+      pending.push_back({shown.group, shown.version, shown.kind, shown.namespace_, shown.name, shown.status,
+                         shown.message, shown.sync_phase, shown.hook_type, shown.hook_phase, ""});
+      pending_manifests.push_back(r.applied.is_object() ? r.applied : Json());
+      state.sync_result->resources.push_back(std::move(shown));
+      auto now = Clock::now();
+      if (pending.size() >= 64 || now - last_flush >= std::chrono::milliseconds(250)) {
+        flush_ledger();
+        last_flush = now;
       }
-      (void)store_->record_resource_result(op_id, record);
+      if (now - last_progress >= std::chrono::seconds(1)) {
+        show_progress();
+        last_progress = Clock::now();
+      }
+    };
+    options.on_wave_written = [&] {
+      flush_ledger();
+      last_flush = Clock::now();
+      show_progress();
+      last_progress = Clock::now();
     };
     result = runner_->run(run.tasks, options);
+    flush_ledger();
   }
   if (result.phase != reconciler::OperationPhase::kSucceeded) ++sync_failures_;
   (void)store_->finish_operation(*id, store_phase(result.phase), result.message);
@@ -511,11 +581,8 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, const Js
   state.phase = reconciler::operation_phase_name(result.phase);
   state.message = result.message;
   state.finished_at = now_rfc3339();
-  apis::SyncOperationResult sync_result;
-  sync_result.revision = run.revision;
-  sync_result.source = apis::source_to_json(app.spec.source);
-  for (const auto& r : result.resources) sync_result.resources.push_back(status_result(r));
-  state.sync_result = std::move(sync_result);
+  state.sync_result->resources.clear();
+  for (const auto& r : result.resources) state.sync_result->resources.push_back(status_result(r));
   status.operation_state = std::move(state);
   if (result.phase == reconciler::OperationPhase::kSucceeded && !run.dry_run) {
     apis::RevisionHistory entry;
@@ -530,8 +597,9 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, const Js
     while (static_cast<int64_t>(status.history.size()) > limit) status.history.erase(status.history.begin());
   }
   if (run.clear_operation_field) {
-    (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, app.metadata.name},
-                               {{"operation", nullptr}});
+    auto cleared = client_->merge_patch(
+        {std::string(apis::kApiVersion), "Application", options_.namespace_, app.metadata.name}, {{"operation", nullptr}});
+    if (cleared.ok()) object = std::move(*cleared);
   }
   finish_request(run.info, *id);
   return *id;

@@ -99,9 +99,8 @@ Status SqliteStore::record_resource_result(int64_t id, const ResourceResult& res
 }
 
 Status SqliteStore::record_resource_results(int64_t id, const std::vector<ResourceResult>& results) {
-  for (const auto& r : results) {
-    if (r.kind.empty() || r.name.empty()) return Status::Invalid("resource result needs a kind and a name");
-  }
+  // Every result the engine reports is kept, even one for an object that has no kind or name
+  // (a broken manifest): the ledger must show why an operation failed.
   std::lock_guard lock(mu_);
   auto txn = Transaction::begin(*db_, Transaction::Mode::kWrite);
   if (!txn.ok()) return txn.status();

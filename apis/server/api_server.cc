@@ -370,7 +370,7 @@ http::Response ApiServer::stream_applications(const Caller& caller) {
       return allowed(caller, "applications", "get", project + "/" + app["metadata"].value("name", ""));
     };
     auto send = [writer](const char* type, const Json& app) {
-      Json event = {{"type", type}, {"application", without_url_credentials(app)}};
+      Json event = {{"type", type}, {"application", listed_application(app)}};
       writer->write("data: " + event.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n");
     };
     std::weak_ptr<Stream> weak = stream;
@@ -381,8 +381,10 @@ http::Response ApiServer::stream_applications(const Caller& caller) {
                                                                      : "MODIFIED";
       send(type, change.object);
     });
-    for (const auto& app : controller_.applications()) {
-      if (visible(app)) send("ADDED", app);
+    for (const auto& app : app_list_.get()) {
+      if (allowed(caller, "applications", "get", app->project + "/" + app->name)) {
+        writer->write("data: {\"type\":\"ADDED\",\"application\":" + app->text + "}\n\n");
+      }
     }
     std::lock_guard<std::mutex> lock(streams_mu_);
     streams_.push_back(stream);

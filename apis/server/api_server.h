@@ -21,7 +21,9 @@
 #include "apis/auth/auth.h"
 #include "apis/auth/rbac.h"
 #include "apis/http/server.h"
+#include "apis/server/app_list.h"
 #include "apis/server/task_pool.h"
+#include "controller/app_views.h"
 #include "controller/controller.h"
 #include "store/store.h"
 
@@ -84,6 +86,7 @@ class ApiServer {
   PolicySource policy_;
   ApiServerOptions options_;
   TaskPool pool_;
+  controller::AppViews<ListedApp> app_list_{controller_, ListedApp::of};
 
   mutable std::mutex streams_mu_;
   std::vector<std::shared_ptr<Stream>> streams_;  // guarded by streams_mu_

@@ -79,6 +79,17 @@ std::vector<Json> Informer::list(const std::string& namespace_) const {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> Informer::versions(const std::string& namespace_) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string prefix = namespace_ + "/";
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = objects_.lower_bound(prefix); it != objects_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+       ++it) {
+    out.emplace_back(it->first.substr(prefix.size()), it->second.resource_version);
+  }
+  return out;
+}
+
 std::vector<Json> Informer::with_label(const std::string& value) const {
   std::vector<Json> out;
   std::lock_guard<std::mutex> lock(mu_);

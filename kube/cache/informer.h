@@ -75,6 +75,9 @@ class Informer {
 
   std::optional<Json> get(const std::string& namespace_, const std::string& name) const;
   std::vector<Json> list(const std::string& namespace_ = "") const;
+  // (name, resourceVersion) of each object, by name; parses nothing, so a caller keeping its own
+  // form of the objects can tell which changed.
+  std::vector<std::pair<std::string, std::string>> versions(const std::string& namespace_) const;
   // Objects whose index label has this value.
   std::vector<Json> with_label(const std::string& value) const;
   std::vector<std::string> names_with_label(const std::string& value) const;  // "ns/name"

@@ -60,7 +60,12 @@ Result<std::vector<Task>> make_plan(const PlanRequest& request) {
   std::vector<Task> applies, prunes, last;
   std::set<ObjectKey> desired_keys;
   size_t non_hooks = 0;
-  auto selected = [&](const ObjectKey& key) { return request.only.empty() || request.only.count(key) > 0; };
+  // A selected resource without a namespace stands for that resource in any namespace, as in
+  // Argo CD's `--resource GROUP:KIND:NAME`.
+  auto selected = [&](const ObjectKey& key) {
+    if (request.only.empty() || request.only.count(key) > 0) return true;
+    return request.only.count({key.group, key.kind, "", key.name}) > 0;
+  };
 
   if (!request.create_namespace.empty()) {
     Task ns;

@@ -49,7 +49,7 @@ struct PlanRequest {
   bool replace = false;                    // app-wide Replace=true
   bool prune_last = false;                 // app-wide PruneLast=true
   bool allow_empty = false;
-  std::set<ObjectKey> only;                // selective sync: these resources only (empty = all)
+  std::set<ObjectKey> only;                // selective sync: these resources only (empty = all; no namespace = any)
   // CreateNamespace=true: the destination namespace, created first with these labels/annotations.
   std::string create_namespace;
   Json namespace_metadata = Json::object();  // {"labels": {...}, "annotations": {...}}

@@ -101,6 +101,7 @@ class Run {
       for (size_t n = 1; n < threads; ++n) pool.emplace_back(worker);
       worker();
       for (auto& thread : pool) thread.join();
+      if (options_.on_wave_written) options_.on_wave_written();
       if (!failed && !options_.dry_run && !to_check.empty()) {
         Status healthy = wait_healthy(to_check);
         if (!healthy.ok()) {

@@ -50,6 +50,9 @@ struct RunOptions {
   int parallelism = 8;  // writes in flight at once within one wave
   kube::Cancellation* cancel = nullptr;  // terminate
   std::function<void(const ResourceResult&)> on_result;  // progress, called as each step ends
+  // Called (from run()'s thread) when a wave's writes are done, before waiting on their health:
+  // the moment to show progress that would otherwise wait for the next result.
+  std::function<void()> on_wave_written;
 };
 
 // Retry policy of a sync (spec.syncPolicy.retry): the delay before attempt n (1-based) is

@@ -366,5 +366,44 @@ TEST_F(ApiProcess, ManualSyncWithWaitReturnsTheOperationResult) {
   EXPECT_EQ(live_greeting(), "hello");
 }
 
+TEST_F(ApiProcess, SelectiveSyncMatchesAResourceWithoutNamespaceAndAppliesTheRequestsSyncOptions) {
+  Json app = app_spec("optioned", false);
+  app["spec"]["destination"]["namespace"] = "made-by-sync";  // does not exist yet
+  ASSERT_EQ(call("POST", "/api/v1/applications", admin, app).status, 200);
+  wait_app("optioned", [](const Json& a) {
+    return a.value("/status/sync/status"_json_pointer, std::string()) == "OutOfSync";
+  });
+  // As `argocd app sync --resource :ConfigMap:settings` sends it: no namespace; CreateNamespace
+  // comes from the request only, so without it the apply would fail for the missing namespace.
+  Json request = {{"resources", {{{"group", ""}, {"kind", "ConfigMap"}, {"name", "settings"}}}},
+                  {"syncOptions", {{"items", {"CreateNamespace=true"}}}}};
+  auto r = call("POST", "/api/v1/applications/optioned/sync?wait=true&timeout=120", admin, request);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto result = Json::parse(r.body);
+  EXPECT_EQ(result["phase"], "Succeeded") << result.dump();
+  // The namespace CreateNamespace made, then the one selected resource.
+  ASSERT_EQ(result["resources"].size(), 2u) << result.dump();
+  EXPECT_EQ(result["resources"][0]["kind"], "Namespace");
+  EXPECT_EQ(result["resources"][1]["kind"], "ConfigMap");
+  EXPECT_EQ(result["resources"][1]["namespace"], "made-by-sync");
+  EXPECT_EQ(sim.kubectl({"get", "configmap", "settings", "-n", "made-by-sync", "-o", "jsonpath={.data.greeting}"}).out,
+            "hello");
+  // The ledger has the same results as the answer.
+  auto entry = Json::parse(call("GET", "/api/v1/applications/optioned/history/" +
+                                           std::to_string(result["historyId"].get<int64_t>()), admin).body);
+  ASSERT_EQ(entry["resources"].size(), 2u) << entry.dump();
+  // The operation is on the app's status too (Argo CD's operationState), with its results.
+  auto shown = wait_app("optioned", [](const Json& a) {
+    return a.value("/status/operationState/phase"_json_pointer, std::string()) == "Succeeded";
+  });
+  EXPECT_EQ(shown["status"]["operationState"]["syncResult"]["resources"].size(), 2u) << shown.dump();
+
+  // A list carries the apps without managedFields (one app's GET keeps them).
+  auto list = Json::parse(call("GET", "/api/v1/applications", admin).body);
+  ASSERT_FALSE(list["items"].empty());
+  for (const auto& item : list["items"]) EXPECT_FALSE(item["metadata"].contains("managedFields")) << item.dump();
+  EXPECT_TRUE(shown["metadata"].contains("managedFields")) << shown.dump();
+}
+
 }  // namespace
 }  // namespace ferry::testing

@@ -186,6 +186,15 @@ TEST_F(ControllerProcess, KillMinus9MidSyncIsRecordedAndTheRestartFinishesTheJob
     if (!applied) std::this_thread::sleep_for(100ms);
   }
   ASSERT_TRUE(applied) << controller->output();
+  // While the wave waits, the app shows the running operation and what it has done so far.
+  std::string progress;
+  for (int i = 0; i < 100 && progress != "Running/web"; ++i) {
+    progress = slow.kubectl({"get", "applications.ferry.dev", "slow", "-n", "ferry", "-o",
+                             "jsonpath={.status.operationState.phase}/{.status.operationState.syncResult.resources[0].name}"})
+                   .out;
+    if (progress != "Running/web") std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(progress, "Running/web");
   controller->kill(9);
   controller->wait();
   EXPECT_NE(slow.kubectl({"get", "configmap", "late", "-o", "name"}).exit_code, 0);  // wave 1 never ran
@@ -211,6 +220,45 @@ TEST_F(ControllerProcess, KillMinus9MidSyncIsRecordedAndTheRestartFinishesTheJob
   ASSERT_GE(ops->size(), 2u);
   EXPECT_EQ(ops->back().phase, store::OperationPhase::kInterrupted);
   EXPECT_EQ(ops->front().phase, store::OperationPhase::kSucceeded);
+}
+
+TEST_F(ControllerProcess, AutoSyncWithoutSelfHealLeavesDriftAloneAcrossARestart) {
+  upstream->commit({{"apps/web/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: drifty\ndata:\n  k: git\n"}});
+  start_controller();
+  const std::string no_self_heal = "  syncPolicy:\n    automated:\n      prune: true\n";
+  ASSERT_EQ(sim.kubectl({"apply", "-f", "-"}, application("web", upstream->file_url(), "apps/web", no_self_heal)).exit_code, 0);
+  ASSERT_TRUE(wait_for("web", "Synced", "Healthy")) << debug("web");
+  ASSERT_EQ(sim.kubectl({"patch", "configmap", "drifty", "--type", "merge", "-p", R"({"data":{"k":"edited"}})"}).exit_code, 0);
+  ASSERT_TRUE(wait_for("web", "OutOfSync", "Healthy")) << debug("web");
+
+  // A restart forgets what the process knew; the status says the revision was synced already.
+  controller->kill(15);
+  controller->wait();
+  start_controller();
+  // A refresh annotation is removed at the start of a pass, and one app's passes run one after
+  // another: once a second refresh has been taken up, the pass that took the first (and decided
+  // on auto-sync) has ended.
+  for (int refresh = 0; refresh < 2; ++refresh) {
+    ASSERT_EQ(sim.kubectl({"annotate", "--overwrite", "applications.ferry.dev", "web", "-n", "ferry",
+                           "ferry.dev/refresh=hard"}).exit_code, 0);
+    bool handled = false;
+    for (int i = 0; i < 300 && !handled; ++i) {
+      handled = app_field("web", "{.metadata.annotations.ferry\\.dev/refresh}").empty();
+      if (!handled) std::this_thread::sleep_for(200ms);
+    }
+    ASSERT_TRUE(handled) << debug("web");
+  }
+  EXPECT_EQ(sim.kubectl({"get", "configmap", "drifty", "-o", "jsonpath={.data.k}"}).out, "edited") << debug("web");
+  EXPECT_EQ(app_field("web", "{.status.sync.status}"), "OutOfSync");
+
+  // A new commit is still followed.
+  upstream->commit({{"apps/web/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: drifty\ndata:\n  k: git2\n"}});
+  bool followed = false;
+  for (int i = 0; i < 300 && !followed; ++i) {
+    followed = sim.kubectl({"get", "configmap", "drifty", "-o", "jsonpath={.data.k}"}).out == "git2";
+    if (!followed) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(followed) << debug("web");
 }
 
 TEST_F(ControllerProcess, AnUnreachableRepoKeepsTheLastStateAndSaysWhy) {

@@ -135,7 +135,14 @@ TEST_F(LedgerTest, RejectsBadArgumentsAndUnknownIds) {
   int64_t id = begin("default/app");
   EXPECT_TRUE(store_->finish_operation(id, OperationPhase::kRunning, "").is(Reason::kInvalid));
   EXPECT_TRUE(store_->update_operation(id, OperationPhase::kSucceeded, "").is(Reason::kInvalid));
-  EXPECT_TRUE(store_->record_resource_result(id, ResourceResult{}).is(Reason::kInvalid));
+  // A result for a broken manifest (no kind, no name) is kept: it says why the operation failed.
+  ResourceResult broken;
+  broken.message = "object has no kind";
+  ASSERT_TRUE(store_->record_resource_result(id, broken).ok());
+  auto op = store_->get_operation(id);
+  ASSERT_TRUE(op.ok());
+  ASSERT_EQ(op->resources.size(), 1u);
+  EXPECT_EQ(op->resources[0].message, "object has no kind");
   OperationStart nan_source = sync_start("default/app");
   nan_source.source = {{"x", std::numeric_limits<double>::quiet_NaN()}};
   EXPECT_TRUE(store_->begin_operation(nan_source).status().is(Reason::kInvalid));
