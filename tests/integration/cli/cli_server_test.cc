@@ -42,6 +42,8 @@ class CliServerTest : public CliTest {
  protected:
   // How long the simulator takes to make workloads ready.
   virtual int ready_delay_ms() const { return 100; }
+  // More flags for `ferry controller`.
+  virtual std::vector<std::string> controller_args() { return {}; }
 
   void SetUp() override {
     sim = std::make_unique<SimProcess>(true, ready_delay_ms());
@@ -52,12 +54,13 @@ class CliServerTest : public CliTest {
     std::string password_file = dir.write("admin-password", std::string(kAdminPassword) + "\n");
     std::string settings = dir.write("settings.yaml", "accounts.ci: apiKey\npolicy.default: role:readonly\n");
     controller = std::make_unique<ChildProcess>();
-    ASSERT_TRUE(controller->start({ferry_bin(), "controller", "--kubeconfig", sim->kubeconfig(), "--namespace", "ferry",
-                                   "--data-dir", dir.path() + "/data", "--listen", "127.0.0.1:0",
-                                   "--admin-password-file", password_file, "--settings", settings,
-                                   "--resync-seconds", "2", "--resync-jitter-seconds", "0", "--health-poll-ms", "100",
-                                   "--wave-delay-ms", "0", "--kube-qps", "0"},
-                                  {{"HOME", dir.path()}}));
+    std::vector<std::string> argv = {ferry_bin(), "controller", "--kubeconfig", sim->kubeconfig(), "--namespace", "ferry",
+                                     "--data-dir", dir.path() + "/data", "--listen", "127.0.0.1:0",
+                                     "--admin-password-file", password_file, "--settings", settings,
+                                     "--resync-seconds", "2", "--resync-jitter-seconds", "0", "--health-poll-ms", "100",
+                                     "--wave-delay-ms", "0", "--kube-qps", "0"};
+    for (const auto& arg : controller_args()) argv.push_back(arg);
+    ASSERT_TRUE(controller->start(argv, {{"HOME", dir.path()}}));
     ASSERT_TRUE(controller->wait_for_output("ferry controller ready", 60s)) << controller->output();
     std::smatch m;
     std::string out = controller->output();
@@ -331,6 +334,58 @@ TEST_F(CliServerTest, ADegradedWaveFailsTheSync) {
   EXPECT_EQ(sync.exit_code, 1) << show(sync) << debug();
   EXPECT_NE(sync.out.find("Phase:              Failed"), std::string::npos) << show(sync);
   EXPECT_NE(sync.err.find("Degraded"), std::string::npos) << show(sync);
+}
+
+}  // namespace
+}  // namespace ferry::testing
+
+namespace ferry::testing {
+namespace {
+
+// The controller serving HTTPS with a certificate the CLI does not know.
+class CliTlsServerTest : public CliServerTest {
+ protected:
+  std::vector<std::string> controller_args() override {
+    auto made = run_command({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                             "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                             dir.path() + "/tls.key", "-out", dir.path() + "/tls.crt"});
+    EXPECT_EQ(made.exit_code, 0) << made.err;
+    return {"--tls-cert", dir.path() + "/tls.crt", "--tls-key", dir.path() + "/tls.key"};
+  }
+};
+
+TEST_F(CliTlsServerTest, TheApiOverHttpsIsVerifiedByTheCliAndItsSessionCookieIsSecure) {
+  EXPECT_NE(controller->output().find("ready on https://"), std::string::npos) << controller->output();
+  auto strict = ferry({"login", server, "--username", "admin", "--password", kAdminPassword});
+  EXPECT_EQ(strict.exit_code, 1) << show(strict);
+  EXPECT_NE(strict.err.find("cannot verify the TLS certificate"), std::string::npos) << show(strict);
+
+  // Trusting the certificate (OpenSSL's SSL_CERT_FILE) is enough; no --insecure needed.
+  auto trusted = ferry({"login", server, "--username", "admin", "--password", kAdminPassword},
+                       {{"SSL_CERT_FILE", dir.path() + "/tls.crt"}});
+  ASSERT_EQ(trusted.exit_code, 0) << show(trusted) << "\n--- controller:\n" << controller->output();
+  const std::map<std::string, std::string> trust = {{"SSL_CERT_FILE", dir.path() + "/tls.crt"}};
+  auto created = ferry({"app", "create", "web", "--repo", upstream->file_url(), "--path", "apps/web", "--dest-server",
+                        "https://kubernetes.default.svc", "--dest-namespace", "default"},
+                       trust);
+  ASSERT_EQ(created.exit_code, 0) << show(created);
+  auto list = ferry({"app", "list", "-o", "json"}, trust);
+  ASSERT_EQ(list.exit_code, 0) << show(list);
+  EXPECT_NE(list.out.find("\"web\""), std::string::npos) << show(list);
+
+  // Plain HTTP to the HTTPS port is refused, not answered.
+  auto plain = run_command({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://" + server + "/api/version"});
+  EXPECT_NE(plain.out, "200") << plain.out;
+  // The UI's session cookie over HTTPS: Secure, HttpOnly, SameSite=Strict.
+  auto session = run_command({"curl", "-sk", "-D", "-", "-o", "/dev/null", "-H", "Content-Type: application/json", "-d",
+                              std::string(R"({"username":"admin","password":")") + kAdminPassword + "\"}",
+                              "https://" + server + "/api/v1/session"});
+  size_t at = session.out.find("et-Cookie:");
+  ASSERT_NE(at, std::string::npos) << session.out;
+  std::string cookie = session.out.substr(at, session.out.find('\n', at) - at);
+  EXPECT_NE(cookie.find("Secure"), std::string::npos) << session.out;
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << session.out;
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos) << session.out;
 }
 
 }  // namespace
