@@ -109,6 +109,7 @@ int run_controller(const ControllerFlags& flags) {
   server_options.port = port;
   server_options.threads = 4;
   server_options.max_body_bytes = (*surfaces)->max_body_bytes();
+  server_options.gzip_min_bytes = 1024;  // an app list of 1,000 apps shrinks ~10x
   if (!flags.tls_cert.empty() || !flags.tls_key.empty()) {
     auto cert = reconciler::read_file(flags.tls_cert);
     auto key = reconciler::read_file(flags.tls_key);

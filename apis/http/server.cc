@@ -11,6 +11,9 @@
 #include <mutex>
 #include <thread>
 
+#include "apis/http/compression.h"
+#include "apis/http/text.h"
+
 namespace ferry::http {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -18,17 +21,6 @@ using boost::system::error_code;
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 const char* status_text(int status) {
   switch (status) {
@@ -373,6 +365,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   void respond(Response response);
+  void maybe_gzip(Response& response) const;
 
   void flush() {
     if (outbox_.empty()) {
@@ -460,6 +453,21 @@ class StreamWriter : public ChunkWriter {
 };
 
 template <class Stream>
+void Connection<Stream>::maybe_gzip(Response& response) const {
+  size_t min_bytes = server_.options.gzip_min_bytes;
+  if (min_bytes == 0 || response.body.size() < min_bytes || !compressible(response.content_type)) return;
+  for (const auto& [name, value] : response.headers) {
+    if (lower(name) == "content-encoding") return;
+  }
+  if (!accepts_gzip(request_)) return;
+  auto compressed = gzip(response.body, 1);
+  if (!compressed || compressed->size() >= response.body.size()) return;
+  response.body = std::move(*compressed);
+  response.headers.emplace_back("Content-Encoding", "gzip");
+  response.headers.emplace_back("Vary", "Accept-Encoding");
+}
+
+template <class Stream>
 void Connection<Stream>::respond(Response response) {
   if (response.start_stream) {
     queue_write(serialize_head(response, false, true, 0), false);
@@ -469,6 +477,7 @@ void Connection<Stream>::respond(Response response) {
     return;
   }
   if (request_.method == "HEAD") response.body.clear();
+  maybe_gzip(response);
   std::string head = serialize_head(response, keep_alive_, false, response.body.size());
   queue_write(head + response.body, !keep_alive_);
   if (keep_alive_) read_head();

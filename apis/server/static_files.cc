@@ -12,10 +12,8 @@
 #include <sstream>
 #include <vector>
 
-#ifdef FERRY_UI_GZIP
-#include <zlib.h>
-#endif
-
+#include "apis/http/compression.h"
+#include "apis/http/text.h"
 #include "ui-static/embedded_files.h"
 
 namespace ferry::apis {
@@ -28,20 +26,6 @@ bool starts_with(std::string_view text, std::string_view prefix) { return text.s
 
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 // Paths served by the API server's other routes, never by the UI.
@@ -87,32 +71,6 @@ std::optional<std::string> relative_path(std::string_view path) {
   return std::string(path);
 }
 
-bool compressible(std::string_view content_type) {
-  return starts_with(content_type, "text/") || starts_with(content_type, "image/svg") ||
-         starts_with(content_type, "application/json");
-}
-
-// Whether Accept-Encoding lists gzip (or *) with a q-value above zero.
-bool accepts_gzip(const http::Request& request) {
-  const std::string* header = request.header("accept-encoding");
-  if (header == nullptr) return false;
-  std::string_view rest = *header;
-  while (!rest.empty()) {
-    size_t comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    size_t semi = item.find(';');
-    std::string coding = lower(trim(item.substr(0, semi)));
-    if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
-    if (semi == std::string_view::npos) return true;
-    std::string params = lower(trim(item.substr(semi + 1)));
-    size_t q = params.find("q=");
-    if (q == std::string::npos) return true;
-    return std::strtod(params.c_str() + q + 2, nullptr) > 0;
-  }
-  return false;
-}
-
 // Whether If-None-Match names `etag` (quoted, weak or not) or is "*".
 bool etag_matches(const http::Request& request, std::string_view etag) {
   const std::string* header = request.header("if-none-match");
@@ -120,7 +78,7 @@ bool etag_matches(const http::Request& request, std::string_view etag) {
   std::string_view rest = *header;
   while (!rest.empty()) {
     size_t comma = rest.find(',');
-    std::string_view item = trim(rest.substr(0, comma));
+    std::string_view item = http::trim(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     if (item == "*") return true;
     if (starts_with(item, "W/")) item.remove_prefix(2);
@@ -129,33 +87,13 @@ bool etag_matches(const http::Request& request, std::string_view etag) {
   return false;
 }
 
-#ifdef FERRY_UI_GZIP
-std::optional<std::string> gzip(std::string_view data) {
-  z_stream stream{};
-  // 15 window bits + 16: a gzip header and trailer instead of zlib's.
-  if (deflateInit2(&stream, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
-  std::string out(deflateBound(&stream, data.size()), '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  int result = deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (result != Z_STREAM_END) return std::nullopt;
-  return out;
-}
-#else
-std::optional<std::string> gzip(std::string_view) { return std::nullopt; }
-#endif
-
 // The gzip form of an embedded file, made once (nullopt when compression is unavailable).
 const std::optional<std::string>& embedded_gzip(const ui::EmbeddedFile& file) {
   static std::mutex mutex;
   static std::map<const void*, std::unique_ptr<std::optional<std::string>>> cache;
   std::lock_guard lock(mutex);
   auto& slot = cache[file.data.data()];
-  if (!slot) slot = std::make_unique<std::optional<std::string>>(gzip(file.data));
+  if (!slot) slot = std::make_unique<std::optional<std::string>>(http::gzip(file.data, 9));
   return *slot;
 }
 
@@ -246,20 +184,20 @@ std::optional<http::Response> serve_ui(const http::Request& request, const std::
     if (found == nullptr) return plain(404, "not found\n");
     data = found->data;
     etag = std::string(found->etag);
-    if (data.size() >= kMinGzipBytes && compressible(ui_content_type(*relative))) compressed = &embedded_gzip(*found);
+    if (data.size() >= kMinGzipBytes && http::compressible(ui_content_type(*relative))) compressed = &embedded_gzip(*found);
   } else {
     std::optional<std::string> content = read_from_directory(directory, *relative);
     if (!content) return plain(404, "not found\n");
     owned = std::move(*content);
     data = owned;
     etag = fnv1a_hex(data);
-    if (data.size() >= kMinGzipBytes && compressible(ui_content_type(*relative)) && accepts_gzip(request)) {
-      compressed_owned = gzip(data);
+    if (data.size() >= kMinGzipBytes && http::compressible(ui_content_type(*relative)) && http::accepts_gzip(request)) {
+      compressed_owned = http::gzip(data, 9);
       compressed = &compressed_owned;
     }
   }
 
-  bool use_gzip = compressed != nullptr && compressed->has_value() && accepts_gzip(request);
+  bool use_gzip = compressed != nullptr && compressed->has_value() && http::accepts_gzip(request);
   // The gzip representation is a different entity, so it gets its own validator.
   std::string quoted = "\"" + etag + (use_gzip ? "-gz\"" : "\"");
 

@@ -3,7 +3,7 @@
 // a directory on disk. Every answer carries the UI's security headers (a Content-Security-Policy
 // without inline script or style, nosniff, no referrer, no framing); files are validated by ETag
 // (If-None-Match → 304), revalidated on each load (`Cache-Control: no-cache`, as the names carry
-// no version), and gzip-compressed when the client accepts it and zlib was found at build time.
+// no version), and gzip-compressed when the client accepts it.
 //
 // Paths the UI does not own are left to the caller: `/api` and everything under `/api/`, and
 // `/healthz`, `/readyz`, `/metrics` make serve_ui return nullopt. Any other path is the UI's: a

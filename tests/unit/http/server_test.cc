@@ -46,9 +46,10 @@ class RawClient {
 
 class HttpServerTest : public ::testing::Test {
  protected:
-  void start(Handler handler, size_t max_body = 1024) {
+  void start(Handler handler, size_t max_body = 1024, size_t gzip_min_bytes = 0) {
     ServerOptions options;
     options.max_body_bytes = max_body;
+    options.gzip_min_bytes = gzip_min_bytes;
     server_ = std::make_unique<Server>(options, std::move(handler));
     ASSERT_EQ(server_->start(), "");
     ASSERT_GT(server_->port(), 0);
@@ -68,6 +69,34 @@ TEST_F(HttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   EXPECT_NE(client.read_until("q=x+y body=").find("GET /a b q=x+y body="), std::string::npos);
   client.send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
   EXPECT_NE(client.read_until("body=hello").find("POST /p q= body=hello"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, LargeJsonAnswersAreGzippedForClientsThatAcceptIt) {
+  const std::string json = "[" + std::string(3000, ' ') + "]";
+  start(
+      [json](Request& r) {
+        Response out;
+        out.body = r.path == "/small" ? "[]" : json;
+        if (r.path == "/own") out.headers.push_back({"Content-Encoding", "identity"});
+        return out;
+      },
+      1024, 1024);
+  auto answer = [&](const std::string& path, const std::string& accept) {
+    RawClient client(server_->port());
+    client.send("GET " + path + " HTTP/1.1\r\nConnection: close\r\n" + accept + "\r\n");
+    return client.read_until("\r\n\r\n\x01never");
+  };
+  std::string zipped = answer("/", "Accept-Encoding: br, gzip;q=0.8\r\n");
+  EXPECT_NE(zipped.find("Content-Encoding: gzip"), std::string::npos) << zipped;
+  EXPECT_NE(zipped.find("Vary: Accept-Encoding"), std::string::npos);
+  EXPECT_NE(zipped.find("\r\n\r\n\x1f\x8b"), std::string::npos);  // the gzip magic starts the body
+  EXPECT_LT(zipped.size(), json.size());
+  std::string plain = answer("/", "");
+  EXPECT_EQ(plain.find("Content-Encoding"), std::string::npos);
+  EXPECT_NE(plain.find(json), std::string::npos);
+  EXPECT_EQ(answer("/", "Accept-Encoding: gzip;q=0\r\n").find("Content-Encoding: gzip"), std::string::npos);
+  EXPECT_EQ(answer("/small", "Accept-Encoding: gzip\r\n").find("Content-Encoding: gzip"), std::string::npos);
+  EXPECT_EQ(answer("/own", "Accept-Encoding: gzip\r\n").find("Content-Encoding: gzip"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, ChunkedRequestBodyIsAssembled) {
