@@ -48,4 +48,37 @@ std::optional<std::string> gzip(std::string_view data, int level) {
   return out;
 }
 
+struct GzipStream::State {
+  z_stream stream{};
+};
+
+GzipStream::GzipStream(int level) : state_(std::make_unique<State>()) {
+  ok_ = deflateInit2(&state_->stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+}
+
+GzipStream::~GzipStream() {
+  if (ok_) deflateEnd(&state_->stream);
+}
+
+std::string GzipStream::write(std::string_view data, bool finish) {
+  std::string out;
+  if (!ok_) return out;
+  z_stream& stream = state_->stream;
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  char buffer[16384];
+  int result = Z_OK;
+  do {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream.avail_out = sizeof buffer;
+    result = deflate(&stream, finish ? Z_FINISH : Z_SYNC_FLUSH);
+    out.append(buffer, sizeof buffer - stream.avail_out);
+  } while (stream.avail_out == 0 && result == Z_OK);
+  if (finish || (result != Z_OK && result != Z_BUF_ERROR)) {
+    deflateEnd(&stream);
+    ok_ = false;
+  }
+  return out;
+}
+
 }  // namespace ferry::http

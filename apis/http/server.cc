@@ -365,6 +365,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   void respond(Response response);
+  bool may_gzip(const Response& response) const;  // the server gzips, the client accepts it
   void maybe_gzip(Response& response) const;
 
   void flush() {
@@ -433,33 +434,49 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 template <class Stream>
 class StreamWriter : public ChunkWriter {
  public:
-  explicit StreamWriter(std::shared_ptr<Connection<Stream>> connection) : connection_(std::move(connection)) {}
+  // `gzip`: the stream's body is one gzip stream, flushed after every write.
+  StreamWriter(std::shared_ptr<Connection<Stream>> connection, bool gzip) : connection_(std::move(connection)) {
+    if (gzip) gzip_ = std::make_unique<GzipStream>(1);
+  }
 
   bool write(std::string data) override {
     if (closed()) return false;
     if (data.empty()) return true;
+    // Under the lock: compressed pieces must reach the socket in the order they were made.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (gzip_) data = gzip_->write(data);
     asio::post(connection_->executor(), [c = connection_, d = chunk(data)]() mutable { c->queue_write(std::move(d), false); });
     return true;
   }
   void close() override {
     if (closed_.exchange(true)) return;
-    asio::post(connection_->executor(), [c = connection_]() { c->queue_write("0\r\n\r\n", true); });
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string tail = gzip_ ? gzip_->write("", true) : "";
+    asio::post(connection_->executor(), [c = connection_, tail = std::move(tail)]() {
+      c->queue_write((tail.empty() ? "" : chunk(tail)) + "0\r\n\r\n", true);
+    });
   }
   bool closed() const override { return closed_.load() || connection_->peer_gone(); }
 
  private:
   std::shared_ptr<Connection<Stream>> connection_;
   std::atomic<bool> closed_{false};
+  std::mutex mu_;
+  std::unique_ptr<GzipStream> gzip_;  // guarded by mu_
 };
 
 template <class Stream>
-void Connection<Stream>::maybe_gzip(Response& response) const {
-  size_t min_bytes = server_.options.gzip_min_bytes;
-  if (min_bytes == 0 || response.body.size() < min_bytes || !compressible(response.content_type)) return;
+bool Connection<Stream>::may_gzip(const Response& response) const {
+  if (server_.options.gzip_min_bytes == 0 || !compressible(response.content_type)) return false;
   for (const auto& [name, value] : response.headers) {
-    if (lower(name) == "content-encoding") return;
+    if (lower(name) == "content-encoding") return false;
   }
-  if (!accepts_gzip(request_)) return;
+  return accepts_gzip(request_);
+}
+
+template <class Stream>
+void Connection<Stream>::maybe_gzip(Response& response) const {
+  if (response.body.size() < server_.options.gzip_min_bytes || !may_gzip(response)) return;
   auto compressed = gzip(response.body, 1);
   if (!compressed || compressed->size() >= response.body.size()) return;
   response.body = std::move(*compressed);
@@ -470,8 +487,13 @@ void Connection<Stream>::maybe_gzip(Response& response) const {
 template <class Stream>
 void Connection<Stream>::respond(Response response) {
   if (response.start_stream) {
+    bool zip = may_gzip(response);
+    if (zip) {
+      response.headers.emplace_back("Content-Encoding", "gzip");
+      response.headers.emplace_back("Vary", "Accept-Encoding");
+    }
     queue_write(serialize_head(response, false, true, 0), false);
-    auto writer = std::make_shared<StreamWriter<Stream>>(this->shared_from_this());
+    auto writer = std::make_shared<StreamWriter<Stream>>(this->shared_from_this(), zip);
     watch_for_hangup();
     response.start_stream(writer);
     return;

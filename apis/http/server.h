@@ -74,7 +74,8 @@ struct ServerOptions {
   size_t max_header_bytes = 64 * 1024;
   size_t max_body_bytes = 3 * 1024 * 1024;
   // > 0: answers of at least this many bytes with a text or JSON type, and no Content-Encoding
-  // of their own, are gzipped (fast level) for clients that accept it. Streams are not.
+  // of their own, are gzipped (fast level) for clients that accept it; so are such streams
+  // (flushed after every write), whatever their size.
   size_t gzip_min_bytes = 0;
   // TLS when both are set (PEM text).
   std::string tls_cert_pem;

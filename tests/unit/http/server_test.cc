@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include <thread>
 
 namespace ferry::http {
@@ -115,6 +117,61 @@ TEST_F(HttpServerTest, OversizedBodyIsRefusedWith413) {
   RawClient client(server_->port());
   client.send("POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n");
   EXPECT_NE(client.read_until("\r\n\r\n").find("HTTP/1.1 413"), std::string::npos);
+}
+
+// The body of a chunked answer (after the head), its chunks joined.
+std::string dechunk(const std::string& answer) {
+  std::string out;
+  size_t at = answer.find("\r\n\r\n");
+  if (at == std::string::npos) return out;
+  at += 4;
+  while (at < answer.size()) {
+    size_t eol = answer.find("\r\n", at);
+    if (eol == std::string::npos) break;
+    size_t size = std::stoul(answer.substr(at, eol - at), nullptr, 16);
+    if (size == 0) break;
+    out += answer.substr(eol + 2, size);
+    at = eol + 2 + size + 2;
+  }
+  return out;
+}
+
+// The text of a gzip stream that may stop at a flush point (no trailer yet).
+std::string gunzip(const std::string& data) {
+  z_stream stream{};
+  EXPECT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
+  std::string out(1 << 16, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  inflate(&stream, Z_SYNC_FLUSH);
+  out.resize(stream.total_out);
+  inflateEnd(&stream);
+  return out;
+}
+
+TEST_F(HttpServerTest, AStreamIsOneGzipStreamFlushedAtEveryWrite) {
+  start(
+      [](Request&) {
+        Response out;
+        out.content_type = "text/event-stream";
+        out.start_stream = [](std::shared_ptr<ChunkWriter> writer) {
+          writer->write("data: one\n\n");
+          writer->write("data: two\n\n");
+        };
+        return out;
+      },
+      1024, 1024);
+  RawClient client(server_->port());
+  client.send("GET /events HTTP/1.1\r\nAccept-Encoding: gzip\r\n\r\n");
+  std::string answer;
+  // Each write is flushed: both events can be decoded while the stream is still open.
+  for (int i = 0; i < 50 && gunzip(dechunk(answer)) != "data: one\n\ndata: two\n\n"; ++i) {
+    answer = client.read_until("\x01never");  // returns after the 5 s receive timeout at most
+  }
+  EXPECT_NE(answer.find("Content-Encoding: gzip"), std::string::npos) << answer;
+  EXPECT_EQ(gunzip(dechunk(answer)), "data: one\n\ndata: two\n\n");
 }
 
 TEST_F(HttpServerTest, MalformedRequestLineIsRefusedWith400) {
