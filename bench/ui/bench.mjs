@@ -155,13 +155,37 @@ async function bytesOf(page, fn) {
   const messages = new Map();
   cdp.on('Network.dataReceived', (e) => partial.set(e.requestId, (partial.get(e.requestId) || 0) + e.encodedDataLength));
   cdp.on('Network.loadingFinished', (e) => finished.set(e.requestId, e.encodedDataLength));
-  // Chromium reports an event stream's data as messages, not as received bytes.
+  // Chromium reports an event stream's data as decoded messages, not as received bytes.
   cdp.on('Network.eventSourceMessageReceived', (e) => messages.set(e.requestId, (messages.get(e.requestId) || 0) + e.data.length + 8));
+  const headers = new Map();  // the request headers as sent (cookie and Accept-Encoding included)
+  cdp.on('Network.requestWillBeSentExtraInfo', (e) => headers.set(e.requestId, e.headers));
   await fn();
   await new Promise((r) => setTimeout(r, 300));
   await cdp.detach();
-  // An open event stream: its received bytes, or (when Chromium reports none) its messages' size.
-  return [...urls].map(([id, url]) => ({ url, bytes: finished.has(id) ? finished.get(id) : Math.max(partial.get(id) || 0, messages.get(id) || 0) }));
+  const out = [];
+  for (const [id, url] of urls) {
+    let bytes = finished.has(id) ? finished.get(id) : partial.get(id) || 0;
+    // An open event stream Chromium gave no byte count for: the same request again from here,
+    // with the browser's headers, counting the bytes on the wire of its initial burst.
+    if (!finished.has(id) && !bytes && messages.get(id)) bytes = await wireBytes(url, headers.get(id) || {});
+    out.push({ url, bytes });
+  }
+  return out;
+}
+
+// Raw bytes of a streamed answer (no decoding) until it has been quiet for 500 ms.
+function wireBytes(url, sentHeaders) {
+  const headers = Object.fromEntries(Object.entries(sentHeaders).filter(([k]) => !k.startsWith(':')));
+  return new Promise((resolve) => {
+    let bytes = 0, quiet = 0;
+    const req = http.get(url, { headers }, (res) => {
+      const done = () => { req.destroy(); resolve(bytes); };
+      quiet = setTimeout(done, 2000);
+      res.on('data', (d) => { bytes += d.length; clearTimeout(quiet); quiet = setTimeout(done, 500); });
+      res.on('end', () => { clearTimeout(quiet); resolve(bytes); });
+    });
+    req.on('error', () => resolve(0));
+  });
 }
 const sum = (sizes, pred = () => true) => sizes.filter((s) => pred(s.url)).reduce((a, s) => a + s.bytes, 0);
 
