@@ -9,6 +9,7 @@ namespace ferry::cli {
 void add_version_command(CLI::App& app, int& exit_code);
 void add_sim_command(CLI::App& app, int& exit_code);
 void add_render_command(CLI::App& app, int& exit_code);
+void add_lint_command(CLI::App& app, int& exit_code);
 void add_demo_command(CLI::App& app, int& exit_code);
 void add_controller_command(CLI::App& app, int& exit_code);
 // Client commands: they talk to a Ferry server over its REST API only (cli/client/).

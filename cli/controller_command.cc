@@ -35,6 +35,7 @@ struct ControllerFlags {
   std::string ui_dir;
   std::string tls_cert, tls_key;
   std::string log_format = "json", log_level = "info";
+  bool namespaced = false;
 };
 
 int run_controller(const ControllerFlags& flags) {
@@ -82,6 +83,10 @@ int run_controller(const ControllerFlags& flags) {
   options.resync_jitter = std::chrono::seconds(flags.resync_jitter_seconds);
   options.poll_interval = std::chrono::milliseconds(flags.poll_interval_ms);
   options.wave_delay = std::chrono::milliseconds(flags.wave_delay_ms);
+  if (flags.namespaced) {
+    options.register_crd = false;
+    options.resources_namespace = flags.namespace_;
+  }
   controller::Controller controller(*client, db, options);
   Status started = controller.start();
   if (!started.ok()) {
@@ -165,6 +170,9 @@ void add_controller_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--tls-key", flags->tls_key, "PEM private key for --tls-cert");
   cmd->add_option("--log-format", flags->log_format, "json or text")->capture_default_str();
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error")->capture_default_str();
+  cmd->add_flag("--namespaced", flags->namespaced,
+                "for installs with only a Role: do not register the CRDs (a cluster admin applies them) and "
+                "watch managed resources in --namespace only");
   cmd->callback([flags, &exit_code] { exit_code = run_controller(*flags); });
 }
 

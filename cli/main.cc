@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   ferry::cli::add_version_command(app, exit_code);
   ferry::cli::add_sim_command(app, exit_code);
   ferry::cli::add_render_command(app, exit_code);
+  ferry::cli::add_lint_command(app, exit_code);
   ferry::cli::add_demo_command(app, exit_code);
   ferry::cli::add_controller_command(app, exit_code);
   ferry::cli::add_login_command(app, exit_code);

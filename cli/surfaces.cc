@@ -103,6 +103,8 @@ std::shared_ptr<const apis::Settings> Surfaces::settings() const {
 Status Surfaces::apply_settings(apis::Settings settings) {
   auto policy = auth::Policy::parse(settings.policy_csv, settings.policy_default);
   if (!policy.ok()) return Status::Invalid("settings: policy.csv: " + policy.status().message());
+  auto gates = reconciler::policy::settings_policy(settings);
+  if (!gates.ok()) return Status::Invalid("settings: policy gates: " + gates.status().message());
   auto shared = std::make_shared<const apis::Settings>(std::move(settings));
   Status synced = auth_->set_settings(*shared);
   if (!synced.ok()) return synced;
@@ -111,6 +113,7 @@ Status Surfaces::apply_settings(apis::Settings settings) {
     settings_ = shared;
     policy_ = std::make_shared<const auth::Policy>(std::move(*policy));
   }
+  controller_.set_default_policy(std::move(*gates));
   controller_.set_credentials([shared](const std::string& url) {
     reconciler::Credentials credentials;
     if (const auto* found = apis::find_repository_credential(*shared, url)) {

@@ -25,6 +25,21 @@ std::vector<Json> Controller::applications() const {
   return items;
 }
 
+void Controller::set_default_policy(reconciler::policy::PolicyConfig policy) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (default_policy_ == policy) return;
+    default_policy_ = std::move(policy);
+  }
+  // Every app's verdict may change: look at all of them again.
+  for (const auto& [name, version] : application_versions()) queue_.add(name);
+}
+
+reconciler::policy::PolicyConfig Controller::default_policy() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return default_policy_;
+}
+
 std::vector<std::pair<std::string, std::string>> Controller::application_versions() const {
   if (!apps_) return {};
   return apps_->versions(options_.namespace_);

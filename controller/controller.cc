@@ -46,7 +46,9 @@ Controller::Controller(std::shared_ptr<kube::Client> client, std::shared_ptr<sto
     : client_(std::move(client)), store_(std::move(store)), options_(std::move(options)) {
   app_info_lines_ = std::make_unique<AppViews<std::string>>(
       *this, [ns = options_.namespace_](Json app) { return std::optional(app_info_line(ns, app)); });
-  cache_ = std::make_shared<kube::ClusterCache>(client_);
+  kube::CacheOptions cache_options;
+  cache_options.namespace_ = options_.resources_namespace;
+  cache_ = std::make_shared<kube::ClusterCache>(client_, cache_options);
   live_ = reconciler::cache_live_view(client_, cache_);
   repos_ = std::make_unique<reconciler::RepoCache>(options_.data_dir + "/git");
   render_cache_ = std::make_unique<reconciler::RenderCache>();
@@ -124,11 +126,14 @@ Result<std::string> Controller::request_sync(const std::string& name, const Sync
   auto object = apps_ ? apps_->get(options_.namespace_, name) : std::nullopt;
   if (!object) return Status::NotFound("application \"" + name + "\" not found");
   const Json& operation_field = object->contains("operation") ? (*object)["operation"] : Json();
-  std::string running_phase;
-  if (const auto* status = object->contains("status") ? &(*object)["status"] : nullptr) {
-    running_phase = status->value("/operationState/phase"_json_pointer, std::string());
+  bool running = false;
+  {
+    // Not status.operationState.phase: the status may lag behind, or be left Running by a process
+    // that died (the restart marks that operation Interrupted).
+    std::lock_guard<std::mutex> lock(mu_);
+    running = running_operations_.count(name) > 0;
   }
-  if (operation_field.is_object() || running_phase == apis::kPhaseRunning) {
+  if (operation_field.is_object() || running) {
     return Status::Conflict("another operation is already in progress for application \"" + name + "\"");
   }
   apis::SyncOperation sync;

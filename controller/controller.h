@@ -27,6 +27,7 @@
 #include "controller/work_queue.h"
 #include "kube/cache/cluster_cache.h"
 #include "kube/client/client.h"
+#include "reconciler/policy/policy.h"
 #include "reconciler/render/app_renderer.h"
 #include "reconciler/sync/compare.h"
 #include "reconciler/sync/runner.h"
@@ -55,6 +56,9 @@ struct ControllerOptions {
   std::chrono::milliseconds poll_interval = std::chrono::seconds(1);   // health polls during a sync
   std::chrono::milliseconds wave_delay = std::chrono::seconds(1);
   bool register_crd = true;
+  // "" = managed resources are watched in every namespace; else only in this one (an install
+  // whose rights are a Role in one namespace).
+  std::string resources_namespace;
 };
 
 // A manual sync request (API, CLI).
@@ -153,6 +157,10 @@ class Controller {
   void unsubscribe(int id);
   // Repository credentials by URL (from the settings); asked before every fetch.
   void set_credentials(std::function<reconciler::Credentials(const std::string& url)> provider);
+  // The policy gates' levels every app starts from (the settings' policy.gates); its own
+  // spec.policy and ferry.dev/policy annotation win key by key.
+  void set_default_policy(reconciler::policy::PolicyConfig policy);
+  reconciler::policy::PolicyConfig default_policy() const;
 
   ControllerStats stats() const;
   std::string metrics_text() const;  // Prometheus exposition format
@@ -176,6 +184,7 @@ class Controller {
     bool dry_run = false;
     std::set<kube::ObjectKey> only;
     std::vector<std::string> sync_options;  // the request's, over the app's own
+    std::string refused;  // not empty: the policy gates refuse it, for this reason
     std::string initiated_by = "automated";
     bool clear_operation_field = false;
     std::string requested_revision;  // "" = the target revision
@@ -240,11 +249,13 @@ class Controller {
   Histogram reconcile_seconds_;                          // guarded by mu_
   std::map<std::string, int64_t> finished_requests_;     // request id → history id; guarded by mu_
   std::set<std::string> issued_requests_;                // guarded by mu_
+  std::set<std::string> running_operations_;             // app names; guarded by mu_
   std::condition_variable request_finished_;
   std::map<int, std::function<void(const kube::Change&)>> listeners_;  // guarded by mu_
   int next_listener_ = 1;                                              // guarded by mu_
   std::function<reconciler::Credentials(const std::string&)> credentials_;  // guarded by mu_
   std::unique_ptr<AppViews<std::string>> app_info_lines_;                   // ferry_app_info, per app
+  reconciler::policy::PolicyConfig default_policy_;                         // guarded by mu_
 
   std::vector<std::thread> workers_;
   std::atomic<bool> stopping_{false};

@@ -8,6 +8,7 @@
 #include "apis/types/crd.h"
 #include "controller/app_source.h"
 #include "controller/controller.h"
+#include "controller/policy_gate.h"
 #include "reconciler/sync/plan.h"
 
 namespace ferry::controller {
@@ -207,6 +208,7 @@ void Controller::reconcile(const std::string& name) {
   }
 
   fill_comparison_status(status, app, *rendered, *compared);
+  GateVerdict gate = apply_policy_gates(app, rendered->output->objects, default_policy(), status, now_rfc3339());
 
   // Operations: a requested one (the `operation` field), else auto-sync per policy.
   auto options = apis::sync_policy_options(app);
@@ -234,8 +236,9 @@ void Controller::reconcile(const std::string& name) {
     }
     if (requested.ok()) r.info = requested->info;
     r.clear_operation_field = true;
+    if (gate.denied) r.refused = gate.reason;  // journalled as an Error operation that says why
     op = r;
-  } else if (options.automated && compared->sync == SyncState::kOutOfSync && pinned.empty()) {
+  } else if (options.automated && compared->sync == SyncState::kOutOfSync && pinned.empty() && !gate.denied) {
     std::string key = rendered->commit + ":" + short_hash(app.raw_spec.dump());
     // After a restart the memory is empty: the status tells whether this revision and source were
     // already synced (Argo CD's "already attempted"), so drift is left alone without self-heal.
@@ -453,7 +456,9 @@ Result<int64_t> Controller::run_sync(const apis::Application& app, Json& object,
   run.prune_propagation = options.prune_propagation_policy;
   run.clear_operation_field = request.clear_operation_field;
   run.info = request.info;
-  if (!tasks.ok()) {
+  if (!request.refused.empty()) {
+    run.plan_error = Status::Invalid(request.refused);
+  } else if (!tasks.ok()) {
     run.plan_error = tasks.status();
   } else {
     run.tasks = std::move(*tasks);
@@ -479,6 +484,10 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
     return id.status();
   }
   ++syncs_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_operations_.insert(app.metadata.name);
+  }
   if (run.started) run.started(*id);
 
   apis::OperationState state;
@@ -600,6 +609,15 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
     auto cleared = client_->merge_patch(
         {std::string(apis::kApiVersion), "Application", options_.namespace_, app.metadata.name}, {{"operation", nullptr}});
     if (cleared.ok()) object = std::move(*cleared);
+  }
+  // The final state is on the app before anyone waiting hears that the operation ended.
+  Json updated = object;
+  updated["status"] = apis::to_json(status);
+  updated["status"]["reconciledAt"] = now_rfc3339();
+  if (auto written = client_->update_status(updated, {"ferry", false}); written.ok()) object = std::move(*written);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_operations_.erase(app.metadata.name);
   }
   finish_request(run.info, *id);
   return *id;

@@ -207,6 +207,18 @@ void parse_spec(FieldReader& r, const Json& spec, ApplicationSpec& out) {
     }
   }
   r.read_int(spec, p, "revisionHistoryLimit", out.revision_history_limit);
+  if (const Json* policy = r.read_object(spec, p, "policy")) {
+    for (const auto& [key, level] : policy->items()) {
+      // A plain `off` is YAML 1.1's false (kubectl reads it so); it means the level "off".
+      if (level.is_string()) {
+        out.policy[key] = level.get<std::string>();
+      } else if (level.is_boolean() && !level.get<bool>()) {
+        out.policy[key] = std::string(kPolicyLevels[0]);
+      } else if (!level.is_null()) {
+        r.wrong_type(join_path("spec.policy", key), "a string (off, warn or deny)", level);
+      }
+    }
+  }
   if (const Json* list = r.read_array(spec, p, "info")) {
     for (size_t i = 0; i < list->size(); ++i) {
       const std::string ip = index_path("spec.info", i);
@@ -468,6 +480,7 @@ Json spec_to_json(const Application& app) {
   Json info = Json::array();
   for (const Info& i : spec.info) info.push_back({{"name", i.name}, {"value", i.value}});
   put_json(out, "info", std::move(info));
+  put_string_map(out, "policy", spec.policy);
   return out;
 }
 
@@ -726,6 +739,29 @@ void validate_source(std::vector<StatusCause>& causes, const ApplicationSource& 
 
 bool is_warning(const StatusCause& cause) { return cause.reason == kCauseWarning; }
 
+bool is_policy_check_id(std::string_view id) {
+  return std::find(std::begin(kPolicyCheckIds), std::end(kPolicyCheckIds), id) != std::end(kPolicyCheckIds);
+}
+
+bool is_policy_level(std::string_view level) {
+  return std::find(std::begin(kPolicyLevels), std::end(kPolicyLevels), level) != std::end(kPolicyLevels);
+}
+
+void validate_policy_map(const std::map<std::string, std::string>& policy, std::string_view field,
+                         std::vector<StatusCause>& causes) {
+  for (const auto& [key, level] : policy) {
+    const std::string f = join_path(field, key);
+    if (key != kPolicyDefaultKey && !is_policy_check_id(key)) {
+      add(causes, kCauseNotSupported, f,
+          "unknown check " + in_quotes(key) + " (want \"default\" or a check id of docs/policy.md, e.g. "
+          "image-tag-latest)");
+    }
+    if (!is_policy_level(level)) {
+      add(causes, kCauseNotSupported, f, "unknown level " + in_quotes(level) + " (want off, warn or deny)");
+    }
+  }
+}
+
 bool is_dns1123_label(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;
   if (!is_alnum_lower(name.front()) || !is_alnum_lower(name.back())) return false;
@@ -832,6 +868,7 @@ std::vector<StatusCause> validate(const Application& app) {
   for (size_t i = 0; i < spec.info.size(); ++i) {
     if (spec.info[i].name.empty()) add(causes, kCauseRequired, index_path("spec.info", i) + ".name", "required");
   }
+  validate_policy_map(spec.policy, "spec.policy", causes);
   return causes;
 }
 

@@ -199,6 +199,9 @@ struct Info {
 
 struct ApplicationSpec {
   std::string project = std::string(kDefaultProject);
+  // spec.policy: policy gates (docs/policy.md) — "default" or a check id -> "off", "warn" or
+  // "deny"; empty = not set. reconciler/policy turns it into levels.
+  std::map<std::string, std::string> policy;
   ApplicationSource source;  // empty (no repoURL) when the app only has `sources`
   std::vector<ApplicationSource> sources;  // multi-source: parsed, not supported
   ApplicationDestination destination;
@@ -242,6 +245,29 @@ Json source_to_json(const ApplicationSource& source);
 std::string ferry_finalizer(std::string_view finalizer);
 // Whether deleting the app should delete its resources (Ferry's or Argo CD's finalizer present).
 bool has_resources_finalizer(const Application& app);
+
+// ---------------------------------------------------------------------------------------------
+// Policy gates (docs/policy.md): the check ids and levels are part of the contract; the checks
+// themselves live in reconciler/policy.
+
+// On an Application: a preset ("strict", "default", "off") or "id=level,id=level".
+inline constexpr std::string_view kPolicyAnnotation = "ferry.dev/policy";
+// The key of a policy map that sets the level of every check not named.
+inline constexpr std::string_view kPolicyDefaultKey = "default";
+// Every check id, in the order docs/policy.md lists them (reconciler/policy indexes this array).
+inline constexpr std::string_view kPolicyCheckIds[] = {
+    "image-tag-missing", "image-tag-latest", "image-digest",      "secret-in-git",   "credential-literal",
+    "probes-missing",    "resources-missing", "limit-below-request", "privileged",   "host-path",
+    "host-network",      "run-as-root",       "clusterrole-wildcard", "public-exposure", "sa-token-automount",
+};
+inline constexpr std::string_view kPolicyLevels[] = {"off", "warn", "deny"};
+
+bool is_policy_check_id(std::string_view id);
+bool is_policy_level(std::string_view level);
+// A cause for every key of a policy map that is neither "default" nor a check id and for every
+// level that is not off|warn|deny; fields are `field`.<key> ("spec.policy.image-tag-latest").
+void validate_policy_map(const std::map<std::string, std::string>& policy, std::string_view field,
+                         std::vector<StatusCause>& causes);
 
 // ---------------------------------------------------------------------------------------------
 // Validation

@@ -15,6 +15,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "apis/types/application.h"
 #include "apis/types/base64.h"
 #include "apis/types/duration.h"
 #include "apis/types/yaml_codec.h"
@@ -29,6 +30,7 @@ constexpr size_t kMaxSettingsFileBytes = 64 << 20;      // Argo's whole install.
 constexpr int64_t kMaxPayloadMegabytes = 1024;
 constexpr int kMaxFlattenDepth = 8;
 constexpr const char* kSecretTypeLabel = "argocd.argoproj.io/secret-type";
+constexpr std::string_view kPolicyGatesPrefix = "policy.gates.";
 
 // ---- Small helpers --------------------------------------------------------------------------
 
@@ -317,6 +319,8 @@ class SettingsParser {
         s = boolean(entry, key, out.admin_enabled);
       } else if (key.starts_with("accounts.")) {
         s = account(entry, key, accounts);
+      } else if (key.starts_with(kPolicyGatesPrefix)) {
+        s = policy_gate(entry, key, out.policy_gates);
       } else if (key == "policy.csv") {
         s = text(entry, key, out.policy_csv);
       } else if (key.starts_with("policy.") && key.ends_with(".csv") && key.size() > 11) {
@@ -486,6 +490,22 @@ class SettingsParser {
     auto content = read_limited(path, kMaxSecretFileBytes, "secret file");
     if (!content.ok()) return Status(content.status().reason(), where(origin, key) + ": " + content.status().message());
     return drop_one_newline(std::move(*content));
+  }
+
+  // policy.gates.<default|check-id>: off|warn|deny (a plain `off` reads as YAML's false).
+  Status policy_gate(const Entry& e, const std::string& key, std::map<std::string, std::string>& out) {
+    std::string level;
+    if (e.value.is_boolean() && !e.value.get<bool>()) {
+      level = std::string(kPolicyLevels[0]);
+    } else if (Status s = text(e, key, level); !s.ok()) {
+      return s;
+    }
+    std::map<std::string, std::string> one = {{key.substr(kPolicyGatesPrefix.size()), trim(level)}};
+    std::vector<StatusCause> causes;
+    validate_policy_map(one, "policy.gates", causes);
+    if (!causes.empty()) return invalid_at(e.origin, key, causes.front().message.substr(key.size() + 2));
+    out.insert(one.begin(), one.end());
+    return Status::Ok();
   }
 
   Status boolean(const Entry& e, const std::string& key, bool& out) { return boolean_value(e.value, e.origin, key, out); }

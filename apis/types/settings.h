@@ -17,6 +17,7 @@
 //   2. The same nested: `accounts: {ci: apiKey, alice: [login, apiKey]}` or
 //      `accounts: {alice: {capabilities: [login], enabled: false}}`, `webhook: {github: {secret: x}}`,
 //      `policy: {csv: ..., default: ...}` or `rbac: {policy.csv: ..., policy.default: ...}`.
+//      (`policy.gates.*` is not RBAC but the policy gates' default levels, see policy_gates.)
 //   3. Kubernetes ConfigMap and Secret documents (one file, `---` between them): their `data`
 //      (base64 in a Secret) and `stringData` read as in 1. Secrets labelled
 //      `argocd.argoproj.io/secret-type: repository` / `repo-creds` are repository credentials
@@ -36,6 +37,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,6 +92,11 @@ struct Settings {
   std::string policy_default = "role:readonly";
 
   std::chrono::seconds session_duration{std::chrono::hours(24)};  // users.session.duration
+
+  // Policy gates every app starts from (docs/policy.md): `policy.gates.<default|check-id>:
+  // off|warn|deny`, or nested `policy: {gates: {default: warn, image-tag-latest: deny}}` — the
+  // same map as an Application's spec.policy, which wins key by key. Empty = the built-in levels.
+  std::map<std::string, std::string> policy_gates;
 
   // The `repositories` list, then labelled repository / repo-creds Secrets in file order, then the
   // `repository.credentials` templates. find_repository_credential() picks among them.

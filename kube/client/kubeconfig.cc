@@ -281,7 +281,10 @@ Result<RestConfig> load_default(const std::string& context) {
   const char* env = std::getenv("KUBECONFIG");
   if (!(env && *env)) {
     const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
-    if (host && *host) return load_in_cluster();
+    // FERRY_SERVICEACCOUNT_DIR stands in for the mounted service-account folder (tests, or a
+    // token projected elsewhere).
+    const char* sa_dir = std::getenv("FERRY_SERVICEACCOUNT_DIR");
+    if (host && *host) return load_in_cluster(sa_dir && *sa_dir ? sa_dir : kServiceAccountDir);
   }
   return load_kubeconfig(default_kubeconfig_paths(), context);
 }

@@ -60,7 +60,8 @@ Result<RestConfig> load_in_cluster(const std::string& service_account_dir = kSer
 std::vector<std::string> default_kubeconfig_paths();
 
 // What `ferry controller` does without --kubeconfig: $KUBECONFIG when set, else in-cluster when
-// KUBERNETES_SERVICE_HOST is set, else ~/.kube/config.
+// KUBERNETES_SERVICE_HOST is set (service-account files from $FERRY_SERVICEACCOUNT_DIR when set,
+// else kServiceAccountDir), else ~/.kube/config.
 Result<RestConfig> load_default(const std::string& context = "");
 
 }  // namespace ferry::kube

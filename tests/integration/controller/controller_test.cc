@@ -261,6 +261,72 @@ TEST_F(ControllerProcess, AutoSyncWithoutSelfHealLeavesDriftAloneAcrossARestart)
   EXPECT_TRUE(followed) << debug("web");
 }
 
+// A Deployment on the mutable :latest tag, named `name`; `annotations` go on its metadata.
+std::string latest_deployment(const std::string& name, const std::string& annotations = "") {
+  return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\n" + annotations +
+         "spec:\n  selector:\n    matchLabels: {app: " + name + "}\n  template:\n    metadata:\n      labels: {app: " +
+         name + "}\n    spec:\n      containers:\n      - name: app\n        image: nginx:latest\n";
+}
+
+TEST_F(ControllerProcess, PolicyGatesWarnAndSyncOrDenyWithTheReasonAndHonourAReasonedExemption) {
+  upstream->commit({{"apps/warned/deploy.yaml", latest_deployment("warned")},
+                    {"apps/denied/deploy.yaml", latest_deployment("denied")}});
+  start_controller();
+  // Default levels: the finding is a warning, the app syncs.
+  ASSERT_EQ(sim.kubectl({"apply", "-f", "-"}, application("warned", upstream->file_url(), "apps/warned", kAutomated)).exit_code, 0);
+  // The annotation makes :latest a deny for this app.
+  std::string strict = application("denied", upstream->file_url(), "apps/denied", kAutomated);
+  strict.replace(strict.find("  namespace: ferry\n"), 18,
+                 "  namespace: ferry\n  annotations:\n    ferry.dev/policy: image-tag-latest=deny\n");
+  ASSERT_EQ(sim.kubectl({"apply", "-f", "-"}, strict).exit_code, 0);
+
+  ASSERT_TRUE(wait_for("warned", "Synced", "Healthy")) << debug("warned");
+  std::string warning = app_field("warned", "{.status.conditions[?(@.type==\"PolicyGateWarning\")].message}");
+  EXPECT_NE(warning.find("[image-tag-latest]"), std::string::npos) << debug("warned");
+  EXPECT_NE(warning.find("Deployment"), std::string::npos) << warning;
+
+  std::string denial;
+  for (int i = 0; i < 300 && denial.empty(); ++i) {
+    denial = app_field("denied", "{.status.conditions[?(@.type==\"PolicyGateError\")].message}");
+    if (denial.empty()) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_NE(denial.find("policy gates deny the sync"), std::string::npos) << debug("denied");
+  EXPECT_NE(denial.find("[image-tag-latest]"), std::string::npos) << denial;
+  EXPECT_EQ(app_field("denied", "{.status.sync.status}"), "OutOfSync");
+  EXPECT_FALSE(exists("deployment", "denied"));
+
+  // A sync asked for by hand is refused too, and the operation says why.
+  ASSERT_EQ(sim.kubectl({"patch", "applications.ferry.dev", "denied", "-n", "ferry", "--type", "merge", "-p",
+                         R"({"operation":{"sync":{"prune":true},"initiatedBy":{"username":"alice"}}})"}).exit_code, 0);
+  std::string phase;
+  for (int i = 0; i < 300 && phase != "Error"; ++i) {
+    phase = app_field("denied", "{.status.operationState.phase}");
+    if (phase != "Error") std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(phase, "Error") << debug("denied");
+  EXPECT_NE(app_field("denied", "{.status.operationState.message}").find("[image-tag-latest]"), std::string::npos);
+  EXPECT_FALSE(exists("deployment", "denied"));
+
+  // An exemption without a reason is not honoured; with one, the app syncs.
+  upstream->commit({{"apps/denied/deploy.yaml",
+                     latest_deployment("denied", "  annotations:\n    ferry.dev/policy-exempt: image-tag-latest\n")}});
+  ASSERT_EQ(sim.kubectl({"annotate", "--overwrite", "applications.ferry.dev", "denied", "-n", "ferry",
+                         "ferry.dev/refresh=hard"}).exit_code, 0);
+  bool still_denied = false;
+  for (int i = 0; i < 300 && !still_denied; ++i) {
+    still_denied = app_field("denied", "{.status.sync.revision}") == upstream->head() &&
+                   !app_field("denied", "{.status.conditions[?(@.type==\"PolicyGateError\")].message}").empty();
+    if (!still_denied) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(still_denied) << debug("denied");
+  EXPECT_FALSE(exists("deployment", "denied"));
+  upstream->commit({{"apps/denied/deploy.yaml",
+                     latest_deployment("denied", "  annotations:\n    ferry.dev/policy-exempt: image-tag-latest\n"
+                                                 "    ferry.dev/policy-exempt-reason: the demo tracks upstream nginx\n")}});
+  ASSERT_TRUE(wait_for("denied", "Synced", "Healthy")) << debug("denied");
+  EXPECT_TRUE(app_field("denied", "{.status.conditions[?(@.type==\"PolicyGateError\")].message}").empty());
+}
+
 TEST_F(ControllerProcess, AnUnreachableRepoKeepsTheLastStateAndSaysWhy) {
   GitDaemon daemon(dir.path() + "/srv");
   ASSERT_TRUE(daemon.start());
