@@ -39,6 +39,7 @@ struct ControllerFlags {
 };
 
 int run_controller(const ControllerFlags& flags) {
+  block_termination_signals();  // before any thread starts
   log::Format format;
   log::Level level;
   if (!log::parse_format(flags.log_format, format) || !log::parse_level(flags.log_level, level)) {

@@ -1,6 +1,7 @@
 // `ferry demo`: the whole product on one machine. It starts the Kubernetes API simulator,
 // commits examples/ to a local git repository, runs the controller (with /healthz, /readyz and
 // /metrics), registers the root app-of-apps Application, and prints where to look.
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +39,9 @@ struct DemoFlags {
 int run_in(const std::string& cwd, const std::vector<std::string>& argv, const std::string& log) {
   pid_t pid = fork();
   if (pid == 0) {
+    sigset_t no_signals;  // the demo blocks SIGINT/SIGTERM for its sigwait; git must not inherit that
+    sigemptyset(&no_signals);
+    sigprocmask(SIG_SETMASK, &no_signals, nullptr);
     if (chdir(cwd.c_str()) != 0) _exit(127);
     FILE* out = std::fopen(log.c_str(), "a");
     if (out) {
@@ -94,6 +98,7 @@ std::vector<AppRow> app_rows(kube::Client& client) {
 }
 
 int run_demo(const DemoFlags& flags) {
+  block_termination_signals();  // before any thread starts
   std::error_code ec;
   fs::create_directories(flags.dir, ec);
   if (!fs::exists(flags.examples + "/apps/Chart.yaml")) {

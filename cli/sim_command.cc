@@ -38,6 +38,7 @@ bool write_private_file(const std::string& path, const std::string& content) {
 }
 
 int run_sim(const SimFlags& flags) {
+  block_termination_signals();  // before any thread starts
   kube::sim::SimOptions options;
   if (!split_listen(flags.listen, options.host, options.port)) {
     std::cerr << "ferry sim: --listen wants HOST:PORT, got \"" << flags.listen << "\"\n";

@@ -91,6 +91,7 @@ Json application_spec_schema() {
       {"ignoreDifferences", array_of(std::move(ignore))},
       {"revisionHistoryLimit", with_description(integer(), "History entries kept in status; default 10")},
       {"info", array_of(object({{"name", str()}, {"value", str()}}))},
+      {"policy", with_description(string_map(), "Policy gates: \"default\" or a check id to off|warn|deny (docs/policy.md)")},
   });
 }
 

@@ -74,12 +74,15 @@ Result<ToolResult> run_tool(const ToolRun& run) {
     ::close(out_pipe[0]), ::close(out_pipe[1]);
     return Status::Internal(std::string("pipe: ") + std::strerror(errno));
   }
+  sigset_t no_signals;  // the child takes signals normally, whatever its parent blocks
+  sigemptyset(&no_signals);
   pid_t pid = ::fork();
   if (pid < 0) {
     for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
     return Status::Internal(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
+    ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
     ::setpgid(0, 0);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, 0);
