@@ -2,58 +2,21 @@
 #include <string>
 
 #include "store/codec.h"
+#include "store/records.h"
 #include "store/sqlite_store.h"
 
 namespace ferry::store {
 namespace {
 
 using sql::Transaction;
-
-constexpr const char* kTokenColumns = "id, account, hash, created_at, expires_at, description";
-
-TokenRecord read_token(const sql::Statement& row) {
-  TokenRecord t;
-  t.id = row.text(0);
-  t.account = row.text(1);
-  t.hash = row.text(2);
-  t.created_at = row.int64(3);
-  t.expires_at = row.int64(4);
-  t.description = row.text(5);
-  return t;
-}
-
-Account read_account(const sql::Statement& row) {
-  Account a;
-  a.name = row.text(0);
-  Json caps = Json::parse(row.text(1), nullptr, false);
-  if (caps.is_array()) {
-    for (const auto& c : caps) {
-      if (c.is_string()) a.capabilities.push_back(c.get<std::string>());
-    }
-  }
-  a.password_hash = row.text(2);
-  a.enabled = row.boolean(3);
-  a.created_at = row.int64(4);
-  a.updated_at = row.int64(5);
-  return a;
-}
-
-// A SHA-256 in lowercase hex. Checked so that a raw token passed by mistake is refused rather
-// than stored (generate_token()'s tokens carry a prefix and never look like this).
-bool looks_like_hash(const std::string& s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
+using namespace records;
 
 }  // namespace
 
 // ---- Audit events ---------------------------------------------------------------------------
 
 Result<int64_t> SqliteStore::record_event(const Event& event) {
-  if (event.action.empty()) return Status::Invalid("event needs an action");
+  if (Status s = check_event(event); !s.ok()) return s;
   auto details = canonical_json(event.details);
   if (!details.ok()) return details.status();
   std::lock_guard lock(mu_);
@@ -76,7 +39,7 @@ Result<int64_t> SqliteStore::record_event(const Event& event) {
 }
 
 Result<std::vector<Event>> SqliteStore::list_events(const EventFilter& filter) {
-  std::string query = "SELECT id, time, actor, action, app, message, details FROM events WHERE 1";
+  std::string query = std::string("SELECT ") + kEventColumns + " FROM events WHERE 1";
   if (!filter.app.empty()) query += " AND app = ?1";
   if (filter.since != 0) query += " AND time >= ?2";
   if (filter.before_id > 0) query += " AND id < ?3";
@@ -93,23 +56,14 @@ Result<std::vector<Event>> SqliteStore::list_events(const EventFilter& filter) {
     auto row = stmt->step();
     if (!row.ok()) return row.status();
     if (!*row) return out;
-    Event e;
-    e.id = stmt->int64(0);
-    e.time = stmt->int64(1);
-    e.actor = stmt->text(2);
-    e.action = stmt->text(3);
-    e.app = stmt->text(4);
-    e.message = stmt->text(5);
-    e.details = Json::parse(stmt->text(6), nullptr, false);
-    if (e.details.is_discarded()) e.details = Json::object();
-    out.push_back(std::move(e));
+    out.push_back(read_event(*stmt));
   }
 }
 
 // ---- Accounts -------------------------------------------------------------------------------
 
 Status SqliteStore::put_account(const Account& account) {
-  if (account.name.empty()) return Status::Invalid("account needs a name");
+  if (Status s = check_account(account); !s.ok()) return s;
   auto caps = canonical_json(Json(account.capabilities));
   if (!caps.ok()) return caps.status();
   std::lock_guard lock(mu_);
@@ -129,20 +83,18 @@ Status SqliteStore::put_account(const Account& account) {
 
 Result<Account> SqliteStore::get_account(const std::string& name) {
   std::lock_guard lock(mu_);
-  auto stmt = db_->prepare(
-      "SELECT name, capabilities, password_hash, enabled, created_at, updated_at FROM accounts WHERE name = ?");
+  auto stmt = db_->prepare(std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE name = ?");
   if (!stmt.ok()) return stmt.status();
   stmt->bind(1, name);
   auto row = stmt->step();
   if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("account \"" + name + "\" not found");
+  if (!*row) return account_not_found(name);
   return read_account(*stmt);
 }
 
 Result<std::vector<Account>> SqliteStore::list_accounts() {
   std::lock_guard lock(mu_);
-  auto stmt = db_->prepare(
-      "SELECT name, capabilities, password_hash, enabled, created_at, updated_at FROM accounts ORDER BY name");
+  auto stmt = db_->prepare(std::string("SELECT ") + kAccountColumns + " FROM accounts ORDER BY name");
   if (!stmt.ok()) return stmt.status();
   std::vector<Account> out;
   while (true) {
@@ -162,18 +114,14 @@ Status SqliteStore::delete_account(const std::string& name) {
   stmt->bind(1, name);
   Status s = stmt->run();
   if (!s.ok()) return s;
-  if (db_->changes() == 0) return Status::NotFound("account \"" + name + "\" not found");
+  if (db_->changes() == 0) return account_not_found(name);
   return txn->commit();
 }
 
 // ---- Tokens ---------------------------------------------------------------------------------
 
 Status SqliteStore::store_token(const TokenRecord& token) {
-  if (token.id.empty() || token.account.empty()) return Status::Invalid("token needs an id and an account");
-  if (!looks_like_hash(token.hash)) {
-    return Status::Invalid(
-        "token hash must be hash_token(token): 64 lowercase hex digits; the store keeps no raw tokens");
-  }
+  if (Status s = check_token(token); !s.ok()) return s;
   std::lock_guard lock(mu_);
   auto txn = Transaction::begin(*db_, Transaction::Mode::kWrite);
   if (!txn.ok()) return txn.status();
@@ -182,7 +130,7 @@ Status SqliteStore::store_token(const TokenRecord& token) {
   account->bind(1, token.account);
   auto found = account->step();
   if (!found.ok()) return found.status();
-  if (!*found) return Status::NotFound("account \"" + token.account + "\" not found");
+  if (!*found) return account_not_found(token.account);
   account->reset();
   auto stmt = db_->prepare(std::string("INSERT INTO tokens(") + kTokenColumns + ") VALUES (?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.status();
@@ -218,7 +166,7 @@ Status SqliteStore::revoke_token(const std::string& id) {
   stmt->bind(1, id);
   Status s = stmt->run();
   if (!s.ok()) return s;
-  if (db_->changes() == 0) return Status::NotFound("token \"" + id + "\" not found");
+  if (db_->changes() == 0) return token_not_found(id);
   return txn->commit();
 }
 

@@ -1,40 +1,15 @@
 // The operations ledger: one row per sync operation, one per resource result.
-#include <algorithm>
 #include <string>
 
 #include "store/codec.h"
+#include "store/records.h"
 #include "store/sqlite_store.h"
 
 namespace ferry::store {
 namespace {
 
 using sql::Transaction;
-
-constexpr const char* kOperationColumns =
-    "id, app, project, kind, revision, source, initiated_by, dry_run, prune, rollback_of, phase, message, "
-    "started_at, finished_at";
-
-Operation read_operation(const sql::Statement& row) {
-  Operation op;
-  op.id = row.int64(0);
-  op.app = row.text(1);
-  op.project = row.text(2);
-  op.kind = row.text(3);
-  op.revision = row.text(4);
-  op.source = Json::parse(row.text(5), nullptr, false);
-  if (op.source.is_discarded()) op.source = Json::object();
-  op.initiated_by = row.text(6);
-  op.dry_run = row.boolean(7);
-  op.prune = row.boolean(8);
-  op.rollback_of = row.int64(9);
-  // A phase this build does not know can only come from a newer Ferry; show it as an error
-  // rather than failing the whole listing.
-  op.phase = parse_phase(row.text(10)).value_or(OperationPhase::kError);
-  op.message = row.text(11);
-  op.started_at = row.int64(12);
-  op.finished_at = row.int64(13);
-  return op;
-}
+using namespace records;
 
 Result<std::vector<Operation>> read_operations(sql::Statement& stmt) {
   std::vector<Operation> out;
@@ -46,8 +21,6 @@ Result<std::vector<Operation>> read_operations(sql::Statement& stmt) {
   }
 }
 
-std::string not_found(int64_t id) { return "operation " + std::to_string(id) + " not found"; }
-
 }  // namespace
 
 Status SqliteStore::require_unfinished(int64_t id) {
@@ -56,16 +29,13 @@ Status SqliteStore::require_unfinished(int64_t id) {
   stmt->bind(1, id);
   auto row = stmt->step();
   if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound(not_found(id));
-  if (stmt->int64(1) != 0) {
-    return Status::Conflict("operation " + std::to_string(id) + " has already finished (" + stmt->text(0) + ")");
-  }
+  if (!*row) return operation_not_found(id);
+  if (stmt->int64(1) != 0) return already_finished(id, stmt->text(0));
   return Status::Ok();
 }
 
 Result<int64_t> SqliteStore::begin_operation(const OperationStart& start) {
-  if (start.app.empty()) return Status::Invalid("operation needs an app");
-  if (start.kind.empty()) return Status::Invalid("operation needs a kind");
+  if (Status s = check_start(start); !s.ok()) return s;
   auto source = canonical_json(start.source);
   if (!source.ok()) return source.status();
   std::lock_guard lock(mu_);
@@ -129,7 +99,7 @@ Status SqliteStore::record_results_locked(int64_t id, const std::vector<Resource
         .bind(4, r.kind)
         .bind(5, r.ns)
         .bind(6, r.name)
-        .bind(7, r.sync_phase.empty() ? std::string("Sync") : r.sync_phase)
+        .bind(7, stored_sync_phase(r.sync_phase))
         .bind(8, r.status)
         .bind(9, r.message)
         .bind(10, r.hook_type)
@@ -142,10 +112,7 @@ Status SqliteStore::record_results_locked(int64_t id, const std::vector<Resource
 }
 
 Status SqliteStore::update_operation(int64_t id, OperationPhase phase, const std::string& message) {
-  if (is_final(phase)) {
-    return Status::Invalid(std::string("update_operation takes Running or Terminating, not ") + phase_name(phase) +
-                           "; use finish_operation");
-  }
+  if (Status s = check_update_phase(phase); !s.ok()) return s;
   std::lock_guard lock(mu_);
   auto txn = Transaction::begin(*db_, Transaction::Mode::kWrite);
   if (!txn.ok()) return txn.status();
@@ -160,9 +127,7 @@ Status SqliteStore::update_operation(int64_t id, OperationPhase phase, const std
 }
 
 Status SqliteStore::finish_operation(int64_t id, OperationPhase phase, const std::string& message) {
-  if (!is_final(phase)) {
-    return Status::Invalid(std::string("finish_operation needs a final phase, not ") + phase_name(phase));
-  }
+  if (Status s = check_finish_phase(phase); !s.ok()) return s;
   std::lock_guard lock(mu_);
   auto txn = Transaction::begin(*db_, Transaction::Mode::kWrite);
   if (!txn.ok()) return txn.status();
@@ -171,17 +136,15 @@ Status SqliteStore::finish_operation(int64_t id, OperationPhase phase, const std
   if (!s.ok()) return s;
   auto stmt = db_->prepare("UPDATE operations SET phase = ?, message = ?, finished_at = ? WHERE id = ?");
   if (!stmt.ok()) return stmt.status();
-  // finished_at 0 means "unfinished", so a clock at the epoch must still leave a mark.
-  stmt->bind(1, phase_name(phase)).bind(2, message).bind(3, std::max<int64_t>(now(), 1)).bind(4, id);
+  stmt->bind(1, phase_name(phase)).bind(2, message).bind(3, finish_time(now())).bind(4, id);
   s = stmt->run();
   if (s.ok()) s = txn->commit();
   return s;
 }
 
 Result<std::vector<ResourceResult>> SqliteStore::results_of(int64_t id) {
-  auto stmt = db_->prepare(
-      "SELECT api_group, version, kind, namespace, name, sync_phase, status, message, hook_type, hook_phase, "
-      "manifest_digest FROM resource_results WHERE operation_id = ? ORDER BY seq");
+  auto stmt = db_->prepare(std::string("SELECT ") + kResultColumns +
+                           " FROM resource_results WHERE operation_id = ? ORDER BY seq");
   if (!stmt.ok()) return stmt.status();
   stmt->bind(1, id);
   std::vector<ResourceResult> out;
@@ -189,19 +152,7 @@ Result<std::vector<ResourceResult>> SqliteStore::results_of(int64_t id) {
     auto row = stmt->step();
     if (!row.ok()) return row.status();
     if (!*row) return out;
-    ResourceResult r;
-    r.group = stmt->text(0);
-    r.version = stmt->text(1);
-    r.kind = stmt->text(2);
-    r.ns = stmt->text(3);
-    r.name = stmt->text(4);
-    r.sync_phase = stmt->text(5);
-    r.status = stmt->text(6);
-    r.message = stmt->text(7);
-    r.hook_type = stmt->text(8);
-    r.hook_phase = stmt->text(9);
-    r.manifest_digest = stmt->text(10);
-    out.push_back(std::move(r));
+    out.push_back(read_result(*stmt));
   }
 }
 
@@ -214,7 +165,7 @@ Result<Operation> SqliteStore::get_operation(int64_t id) {
   stmt->bind(1, id);
   auto row = stmt->step();
   if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound(not_found(id));
+  if (!*row) return operation_not_found(id);
   Operation op = read_operation(*stmt);
   auto results = results_of(id);
   if (!results.ok()) return results.status();
@@ -249,18 +200,22 @@ Result<std::vector<Operation>> SqliteStore::running_operations() {
   return unfinished_locked();
 }
 
-Result<std::vector<Operation>> SqliteStore::mark_interrupted_running() {
+Result<std::vector<Operation>> SqliteStore::mark_interrupted_running(
+    const std::function<bool(const std::string& app)>& owned) {
   std::lock_guard lock(mu_);
   auto txn = Transaction::begin(*db_, Transaction::Mode::kWrite);
   if (!txn.ok()) return txn.status();
-  auto ops = unfinished_locked();
-  if (!ops.ok()) return ops.status();
+  auto unfinished = unfinished_locked();
+  if (!unfinished.ok()) return unfinished.status();
+  std::vector<Operation> ops;
+  for (auto& op : *unfinished) {
+    if (owned(op.app)) ops.push_back(std::move(op));
+  }
   auto update = db_->prepare("UPDATE operations SET phase = ?, message = ?, finished_at = ? WHERE id = ?");
   if (!update.ok()) return update.status();
-  int64_t finished = std::max<int64_t>(now(), 1);
-  for (auto& op : *ops) {
-    std::string message = "interrupted: Ferry stopped while the operation was " + std::string(phase_name(op.phase));
-    if (!op.message.empty()) message += " (last message: " + op.message + ")";
+  int64_t finished = finish_time(now());
+  for (auto& op : ops) {
+    std::string message = interrupted_message(op);
     update->reset();
     update->bind(1, phase_name(OperationPhase::kInterrupted)).bind(2, message).bind(3, finished).bind(4, op.id);
     Status s = update->run();

@@ -1,51 +1,34 @@
 // Manifests as applied, and retention.
 //
 // A manifest is stored once per distinct content: its canonical JSON (codec.h), zlib-compressed,
-// under its digest. Operations link to digests in apply order. The digest is SHA-256 of the
-// canonical JSON, except for Secrets: theirs is HMAC-SHA-256 under a random per-database key.
-// A plain hash of a Secret would let anyone who can read the (masked) history test guesses of
-// a weak secret value offline: every other byte of the object is visible. The keyed digest still
-// deduplicates, and only the database file holds the key — the same file that holds the Secret.
+// under its digest (see records.h for why Secrets get a keyed digest). Operations link to
+// digests in apply order.
 #include <set>
 #include <string>
 
 #include "store/codec.h"
+#include "store/records.h"
 #include "store/sqlite_store.h"
 
 namespace ferry::store {
 namespace {
 
 using sql::Transaction;
-
-std::string op_not_found(int64_t id) { return "operation " + std::to_string(id) + " not found"; }
+using namespace records;
 
 }  // namespace
 
-Result<SqliteStore::Canonical> SqliteStore::canonicalize(const Json& object) const {
-  auto text = canonical_json(object);
-  if (!text.ok()) return text.status();
-  Canonical c;
-  c.sensitive = is_sensitive(object);
-  c.digest = c.sensitive ? hmac_sha256_hex(digest_key_, *text) : sha256_hex(*text);
-  c.text = std::move(*text);
-  return c;
-}
-
 Result<std::string> SqliteStore::digest_of(const Json& object) {
-  auto c = canonicalize(object);
+  auto c = canonicalize(object, digest_key_);
   if (!c.ok()) return c.status();
   return std::move(c->digest);
 }
 
 Result<std::vector<std::string>> SqliteStore::store_manifests(int64_t id, const std::vector<Json>& objects) {
   // Serialise and hash before taking the lock; compress only what turns out to be new.
-  std::vector<Canonical> items;
-  items.reserve(objects.size());
-  for (size_t i = 0; i < objects.size(); ++i) {
-    auto c = canonicalize(objects[i]);
-    if (!c.ok()) return Status(c.status().reason(), "manifest " + std::to_string(i) + ": " + c.status().message());
-    items.push_back(std::move(*c));
-  }
+  auto canonical = canonicalize_all(objects, digest_key_);
+  if (!canonical.ok()) return canonical.status();
+  const std::vector<Canonical>& items = *canonical;
 
   std::lock_guard lock(mu_);
   auto txn = Transaction::begin(*db_, Transaction::Mode::kWrite);
@@ -104,17 +87,8 @@ Result<Json> SqliteStore::load_blob(const std::string& digest, bool include_sens
   auto row = stmt->step();
   if (!row.ok()) return row.status();
   if (!*row) return Status::NotFound("manifest " + digest + " not found");
-  bool sensitive = stmt->boolean(0);
-  auto text = decompress(stmt->blob(2), stmt->int64(1));
-  std::string corrupt = "store " + path_ + ": manifest " + digest + " is corrupt: ";
-  if (!text.ok()) return Status::Internal(corrupt + text.status().message());
-  // Content addressing doubles as a checksum: what rollback re-applies is what was stored.
-  std::string actual = sensitive ? hmac_sha256_hex(digest_key_, *text) : sha256_hex(*text);
-  if (actual != digest) return Status::Internal(corrupt + "its content does not match its digest");
-  Json object = Json::parse(*text, nullptr, false);
-  if (object.is_discarded()) return Status::Internal(corrupt + "not JSON");
-  if (sensitive && !include_sensitive) return mask_secret(object);
-  return object;
+  StoredBlob blob{.digest = digest, .sensitive = stmt->boolean(0), .raw_size = stmt->int64(1), .data = stmt->blob(2)};
+  return decode_blob(path_, blob, digest_key_, include_sensitive);
 }
 
 Result<std::vector<Json>> SqliteStore::manifests_of(int64_t id, bool include_sensitive) {
@@ -123,7 +97,7 @@ Result<std::vector<Json>> SqliteStore::manifests_of(int64_t id, bool include_sen
   if (!txn.ok()) return txn.status();
   auto op = db_->query_int("SELECT COUNT(*) FROM operations WHERE id = " + std::to_string(id));
   if (!op.ok()) return op.status();
-  if (*op == 0) return Status::NotFound(op_not_found(id));
+  if (*op == 0) return operation_not_found(id);
   auto stmt = db_->prepare("SELECT digest FROM operation_manifests WHERE operation_id = ? ORDER BY seq");
   if (!stmt.ok()) return stmt.status();
   stmt->bind(1, id);
@@ -154,8 +128,7 @@ Result<PruneResult> SqliteStore::prune_history(const std::string& app) {
 }
 
 Result<PruneResult> SqliteStore::prune_history(const std::string& app, int keep) {
-  if (app.empty()) return Status::Invalid("prune_history needs an app");
-  if (keep < 0) return Status::Invalid("prune_history: keep must be >= 0");
+  if (Status s = check_prune(app, keep); !s.ok()) return s;
   std::lock_guard lock(mu_);
   auto txn = Transaction::begin(*db_, Transaction::Mode::kWrite);
   if (!txn.ok()) return txn.status();

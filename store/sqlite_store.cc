@@ -2,7 +2,6 @@
 // manifests.cc and accounts.cc.
 #include "store/sqlite_store.h"
 
-#include <openssl/rand.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -16,7 +15,7 @@
 namespace ferry::store {
 namespace {
 
-constexpr const char* kDigestKeyName = "manifest_digest_key";
+using records::kDigestKeyName;
 
 // Connection settings. journal_mode is stored in the file; the others hold per connection.
 Status configure(sql::Connection& db, const Options& options) {
@@ -46,14 +45,13 @@ Result<std::string> digest_key(sql::Connection& db) {
   auto key = read();
   if (!key.ok() || !key->empty()) return key;
 
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
-    return Status::Internal("store " + db.path() + ": no random bytes for a key");
+  auto fresh = records::new_digest_key();
+  if (!fresh.ok()) return fresh.status();
   auto txn = sql::Transaction::begin(db, sql::Transaction::Mode::kWrite);
   if (!txn.ok()) return txn.status();
   auto insert = db.prepare("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)");  // another process may win
   if (!insert.ok()) return insert.status();
-  insert->bind(1, kDigestKeyName).bind_blob(2, std::string_view(reinterpret_cast<char*>(bytes), sizeof(bytes)));
+  insert->bind(1, kDigestKeyName).bind_blob(2, *fresh);
   Status s = insert->run();
   if (s.ok()) s = txn->commit();
   if (!s.ok()) return s;
@@ -107,11 +105,7 @@ SqliteStore::SqliteStore(std::unique_ptr<sql::Connection> connection, Options op
       digest_key_(std::move(digest_key)),
       db_(std::move(connection)) {}
 
-int64_t SqliteStore::now() const {
-  if (options_.clock) return options_.clock();
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+int64_t SqliteStore::now() const { return records::now_ms(options_); }
 
 Status SqliteStore::check_integrity() {
   std::lock_guard lock(mu_);

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "store/codec.h"
+#include "store/records.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 
@@ -30,7 +31,9 @@ class SqliteStore final : public Store {
   Result<Operation> get_operation(int64_t id) override;
   Result<std::vector<Operation>> list_operations(const std::string& app, int limit, int64_t before_id) override;
   Result<std::vector<Operation>> running_operations() override;
-  Result<std::vector<Operation>> mark_interrupted_running() override;
+  using Store::mark_interrupted_running;
+  Result<std::vector<Operation>> mark_interrupted_running(
+      const std::function<bool(const std::string& app)>& owned) override;
 
   Result<std::vector<std::string>> store_manifests(int64_t id, const std::vector<Json>& objects) override;
   Result<std::vector<Json>> manifests_of(int64_t id, bool include_sensitive) override;
@@ -56,6 +59,8 @@ class SqliteStore final : public Store {
   Status check_integrity() override;
   Result<StoreStats> stats() override;
   const std::string& path() const override { return path_; }
+  std::string kind() const override { return "sqlite"; }
+  bool shared() const override { return false; }
 
  private:
   int64_t now() const;
@@ -65,13 +70,6 @@ class SqliteStore final : public Store {
   Status record_results_locked(int64_t id, const std::vector<ResourceResult>& results);
   Result<std::vector<ResourceResult>> results_of(int64_t id);
   Result<std::vector<Operation>> unfinished_locked();
-  // Canonical text and digest of an object: SHA-256 for most, HMAC with digest_key_ for Secrets.
-  struct Canonical {
-    std::string text;
-    std::string digest;
-    bool sensitive = false;
-  };
-  Result<Canonical> canonicalize(const Json& object) const;
   // Reads, verifies and decodes one blob.
   Result<Json> load_blob(const std::string& digest, bool include_sensitive);
 

@@ -3,20 +3,22 @@
 // deduplicated) so a rollback re-applies exactly what ran, audit events, local accounts and
 // hashed API tokens.
 //
-// Store is an interface: Store::open() gives the embedded SQLite implementation that one replica
-// uses; a PostgreSQL one shared by several replicas can implement the same methods later, and
-// tests of the controller may fake it.
+// Store is an interface with two implementations: Store::open() gives the embedded SQLite one
+// that a single replica uses; Store::open_postgres() gives a PostgreSQL one that several
+// replicas (leader election, sharding) share; Store::open_url() picks by the location's form.
+// Tests of the controller may fake it.
 //
-// Ownership: open() returns the only owner of the store; it closes the database when destroyed.
+// Ownership: open*() returns the only owner of the store; it closes the database when destroyed.
 // Thread-safety: every method may be called from any thread at the same time (the SQLite store
-// serialises calls on one connection with a mutex). Several Store objects, in one process or in
-// several, may open the same file: writers take turns (waiting up to Options::busy_timeout) and
-// readers never block writers (WAL).
+// serialises calls on one connection with a mutex; the PostgreSQL store runs them on a small
+// pool of connections). Several Store objects, in one process or in several, may open the same
+// database: writers take turns (waiting up to Options::busy_timeout) and readers never block
+// writers.
 //
 // Errors are values: every method returns Status or Result<T>; nothing throws. NotFound for a
 // missing id, Conflict for an operation that is already finished, Invalid for bad arguments,
-// Unavailable when the database stayed locked past the busy timeout, Internal for I/O errors
-// and corruption.
+// Unavailable when the database stayed locked past the busy timeout or (PostgreSQL) the server
+// cannot be reached, Internal for I/O errors and corruption.
 //
 // Durability: a method that returns OK has committed its write. With the default
 // synchronous=NORMAL a commit survives a crash or kill -9 of the process; a power loss may undo
@@ -60,6 +62,15 @@ class Store {
   // SQLite database, a SQLite database that is not Ferry's, and one whose schema is newer than
   // this build knows (written by a newer Ferry; downgrading would lose data).
   static Result<std::unique_ptr<Store>> open(const std::string& path, const Options& options = {});
+  // Connects to the PostgreSQL database at `url` (postgres://user:pass@host:port/db?sslmode=...,
+  // postgresql://..., or a libpq "key=value" string; passed to libpq as is) and brings its schema
+  // up to date under an advisory lock, so replicas may open a new database at once. Refuses a
+  // schema newer than this build knows. Messages and path() show the URL with its password
+  // replaced by "***".
+  static Result<std::unique_ptr<Store>> open_postgres(const std::string& url, const Options& options = {});
+  // open_postgres() for a location starting with postgres:// or postgresql://, else open() (a
+  // file path).
+  static Result<std::unique_ptr<Store>> open_url(const std::string& location, const Options& options = {});
 
   virtual ~Store() = default;
   Store(const Store&) = delete;
@@ -95,7 +106,14 @@ class Store {
   // and returns them, with their resource results, oldest first, so the controller can retry
   // them per the app's retry policy. Do not call it while operations may legitimately run
   // (for example from a second process reading the same file).
-  virtual Result<std::vector<Operation>> mark_interrupted_running() = 0;
+  Result<std::vector<Operation>> mark_interrupted_running() {
+    return mark_interrupted_running([](const std::string&) { return true; });
+  }
+  // The same for the operations whose app `owned` accepts: with several replicas sharing a
+  // database, one that takes over some apps marks only their operations cut short, never those
+  // another live replica is running. Called under the store's lock/transaction: keep it quick.
+  virtual Result<std::vector<Operation>> mark_interrupted_running(
+      const std::function<bool(const std::string& app)>& owned) = 0;
 
   // ---- Manifests as applied ---------------------------------------------------------------
 
@@ -154,11 +172,17 @@ class Store {
 
   // ---- Maintenance -------------------------------------------------------------------------
 
-  // Runs SQLite's integrity and foreign-key checks; Internal with the first problems otherwise.
+  // SQLite: its integrity and foreign-key checks. PostgreSQL: the schema version and references
+  // between tables. Internal with the first problems otherwise.
   virtual Status check_integrity() = 0;
   virtual Result<StoreStats> stats() = 0;
-  // The database file's path as given to open().
+  // The database file's path as given to open(), or the URL with its password masked.
   virtual const std::string& path() const = 0;
+  // "sqlite" or "postgres".
+  virtual std::string kind() const = 0;
+  // Whether several controller replicas may share this store (PostgreSQL). The controller
+  // refuses leader election and sharding on a store that is not shared (SQLite).
+  virtual bool shared() const = 0;
 
  protected:
   Store() = default;
