@@ -1,5 +1,9 @@
 // `ferry controller`: the long-running controller (DESIGN.md §11). One port serves /healthz,
 // /readyz and /metrics (and, as they land, the API, webhooks and UI).
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 
@@ -10,7 +14,9 @@
 #include "cli/surfaces.h"
 #include "reconciler/source/credentials.h"
 #include "cli/signals.h"
+#include "apis/types/duration.h"
 #include "controller/controller.h"
+#include "controller/leases.h"
 #include "kube/client/kubeconfig.h"
 #include "store/store.h"
 
@@ -36,7 +42,55 @@ struct ControllerFlags {
   std::string tls_cert, tls_key;
   std::string log_format = "json", log_level = "info";
   bool namespaced = false;
+  std::string store;  // "" = <data-dir>/ferry.db
+  bool leader_elect = false;
+  int shards = 0;  // 0 = no sharding
+  std::string replica_id;
+  std::string lease_duration = "15s", renew_deadline = "10s", retry_period = "2s";
 };
+
+std::atomic<bool> lease_lost{false};
+
+// Leader election / sharding from the flags; null when neither is asked for.
+Result<std::shared_ptr<controller::ShardLeases>> make_leases(const ControllerFlags& flags, const kube::RestConfig& config,
+                                                             const store::Store& db) {
+  if (!flags.leader_elect && flags.shards == 0) return std::shared_ptr<controller::ShardLeases>();
+  if (flags.leader_elect && flags.shards > 0) {
+    return Status::Invalid("--leader-elect and --shards exclude each other: with --shards every replica works");
+  }
+  if (!db.shared()) {
+    return Status::Invalid(std::string(flags.leader_elect ? "--leader-elect" : "--shards") +
+                           " needs a store every replica shares (--store postgres://...): the SQLite store "
+                           "is a file on one replica's disk, so another replica taking over would not see its "
+                           "history, manifests or accounts");
+  }
+  controller::LeaseOptions options;
+  options.namespace_ = flags.namespace_;
+  options.identity = flags.replica_id.empty() ? controller::default_identity() : flags.replica_id;
+  options.shards = flags.leader_elect ? 1 : flags.shards;
+  struct Timing {
+    const char* flag;
+    const std::string& text;
+    std::chrono::milliseconds& into;
+  };
+  for (const Timing& t : {Timing{"--leader-elect-lease-duration", flags.lease_duration, options.lease_duration},
+                          Timing{"--leader-elect-renew-deadline", flags.renew_deadline, options.renew_deadline},
+                          Timing{"--leader-elect-retry-period", flags.retry_period, options.retry_period}}) {
+    auto parsed = apis::parse_duration(t.text);
+    if (!parsed.ok()) return Status::Invalid(std::string(t.flag) + ": " + parsed.status().message());
+    t.into = *parsed;
+  }
+  // A client of its own, with few retries: a renewal must not wait behind the controller's
+  // traffic or back off past the renew deadline.
+  kube::ClientOptions client_options;
+  client_options.max_retries = 1;
+  client_options.qps = 0;
+  kube::TransportOptions transport;
+  transport.timeout = options.retry_period;
+  auto client = kube::Client::connect(config, client_options, transport);
+  if (!client.ok()) return client.status();
+  return std::make_shared<controller::ShardLeases>(*client, options);
+}
 
 int run_controller(const ControllerFlags& flags) {
   block_termination_signals();  // before any thread starts
@@ -69,12 +123,17 @@ int run_controller(const ControllerFlags& flags) {
   }
   std::error_code ec;
   std::filesystem::create_directories(flags.data_dir, ec);
-  auto opened = store::Store::open(flags.data_dir + "/ferry.db");
+  auto opened = store::Store::open_url(flags.store.empty() ? flags.data_dir + "/ferry.db" : flags.store);
   if (!opened.ok()) {
     std::cerr << "ferry controller: " << opened.status().to_string() << "\n";
     return 1;
   }
   std::shared_ptr<store::Store> db = std::move(*opened);
+  auto leases = make_leases(flags, *config, *db);
+  if (!leases.ok()) {
+    std::cerr << "ferry controller: " << leases.status().to_string() << "\n";
+    return 2;
+  }
 
   controller::ControllerOptions options;
   options.namespace_ = flags.namespace_;
@@ -89,6 +148,14 @@ int run_controller(const ControllerFlags& flags) {
     options.resources_namespace = flags.namespace_;
   }
   controller::Controller controller(*client, db, options);
+  if (*leases) {
+    // A shard we could not renew in time may already be another replica's: stop now, as
+    // client-go's leader election does; the Deployment restarts the pod.
+    controller.use_leases(*leases, [] {
+      lease_lost = true;
+      kill(getpid(), SIGTERM);
+    });
+  }
   Status started = controller.start();
   if (!started.ok()) {
     std::cerr << "ferry controller: " << started.to_string() << "\n";
@@ -142,6 +209,10 @@ int run_controller(const ControllerFlags& flags) {
   server.stop();
   surfaces->reset();
   controller.stop();
+  if (lease_lost) {
+    std::cerr << "ferry controller: stopped: a shard lease could not be renewed in time\n";
+    return 1;
+  }
   return 0;
 }
 
@@ -174,6 +245,26 @@ void add_controller_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--namespaced", flags->namespaced,
                 "for installs with only a Role: do not register the CRDs (a cluster admin applies them) and "
                 "watch managed resources in --namespace only");
+  cmd->add_option("--store", flags->store,
+                  "ledger: a SQLite file (default <data-dir>/ferry.db) or postgres://user:password@host/db, "
+                  "which several replicas share (env FERRY_STORE keeps the password out of the arguments)")
+      ->envname("FERRY_STORE");
+  cmd->add_flag("--leader-elect", flags->leader_elect,
+                "run as one of several replicas: the holder of the Lease <namespace>/ferry-controller-leader "
+                "reconciles, the others stand by (needs --store postgres://...)");
+  cmd->add_option("--shards", flags->shards,
+                  "spread the apps over N shards, each a Lease held by one of the running replicas "
+                  "(needs --store postgres://...)");
+  cmd->add_option("--replica-id", flags->replica_id, "this replica's Lease holder identity (default: POD_NAME or "
+                                                     "the host name, plus a random suffix)");
+  cmd->add_option("--leader-elect-lease-duration", flags->lease_duration,
+                  "how long a Lease stays held without renewal; a standby takes over after it")
+      ->capture_default_str();
+  cmd->add_option("--leader-elect-renew-deadline", flags->renew_deadline,
+                  "a holder that has not renewed for this long gives its Leases up")
+      ->capture_default_str();
+  cmd->add_option("--leader-elect-retry-period", flags->retry_period, "how often Leases are renewed and tried")
+      ->capture_default_str();
   cmd->callback([flags, &exit_code] { exit_code = run_controller(*flags); });
 }
 

@@ -7,6 +7,7 @@
 #include "apis/types/crd.h"
 #include "apis/types/log.h"
 #include "controller/app_views.h"
+#include "controller/leases.h"
 #include "reconciler/source/credentials.h"
 #include "store/tokens.h"
 
@@ -73,14 +74,21 @@ Status Controller::ensure_crd() {
   return Status::Unavailable("the API server does not serve " + std::string(apis::kApiVersion) + " Applications");
 }
 
+void Controller::use_leases(std::shared_ptr<ShardLeases> leases, std::function<void()> lost) {
+  leases_ = std::move(leases);
+  on_lease_lost_ = std::move(lost);
+}
+
+bool Controller::owns(const std::string& name) const { return !leases_ || leases_->owns_app(name); }
+
 Status Controller::start() {
   if (options_.register_crd) {
     Status crd = ensure_crd();
     if (!crd.ok()) return crd;
   }
-  auto interrupted = store_->mark_interrupted_running();
-  if (!interrupted.ok()) return interrupted.status();
-  {
+  if (!leases_) {  // with leases, each shard's cut-short operations are marked as it is acquired
+    auto interrupted = store_->mark_interrupted_running();
+    if (!interrupted.ok()) return interrupted.status();
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& op : *interrupted) interrupted_[op.app] = op;
   }
@@ -93,7 +101,41 @@ Status Controller::start() {
   apps_->add_callback([this](const kube::Change& change) { on_app_change(change); });
   apps_->start();
   for (int i = 0; i < std::max(1, options_.workers); ++i) workers_.emplace_back([this] { work_loop(); });
+  if (leases_) {
+    ShardLeases::Callbacks callbacks;
+    callbacks.acquired = [this](int shard) { adopt_shard(shard); };
+    callbacks.busy = [this](int shard) { return shard_busy(shard); };
+    callbacks.lost = on_lease_lost_;
+    Status leased = leases_->start(std::move(callbacks));
+    if (!leased.ok()) return leased;
+  }
   return Status::Ok();
+}
+
+void Controller::adopt_shard(int shard) {
+  // The shard's previous holder is gone (or handed it over idle): what it left Running was cut short.
+  std::string prefix = options_.namespace_ + "/";
+  auto interrupted = store_->mark_interrupted_running([&](const std::string& app) {
+    return app.rfind(prefix, 0) == 0 && shard_of(app.substr(prefix.size()), leases_->shards()) == shard;
+  });
+  if (!interrupted.ok()) {
+    log::error("marking a shard's interrupted operations failed",
+               {{"shard", std::to_string(shard)}, {"error", interrupted.status().to_string()}});
+  } else {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& op : *interrupted) interrupted_[op.app] = op;
+  }
+  for (const auto& [name, version] : application_versions()) {
+    if (shard_of(name, leases_->shards()) == shard) queue_.add(name);
+  }
+}
+
+bool Controller::shard_busy(int shard) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& name : running_operations_) {
+    if (shard_of(name, leases_->shards()) == shard) return true;
+  }
+  return false;
 }
 
 void Controller::stop() {
@@ -102,6 +144,7 @@ void Controller::stop() {
   queue_.shut_down();
   for (auto& w : workers_) w.join();
   workers_.clear();
+  if (leases_) leases_->stop();  // after the last operation: a successor may start at once
   if (apps_) apps_->stop();
   cache_->stop();
 }
@@ -110,6 +153,7 @@ bool Controller::ready() const { return apps_ && apps_->synced(); }
 
 void Controller::on_app_change(const kube::Change& change) {
   queue_.add(change.key.name);
+  if (leases_) note_finished_elsewhere(change.object);
   // A child's health and sync feed its parent's: look the parent up from the tracking id.
   if (auto parent = reconciler::tracked_app(change.object)) {
     if (*parent != change.key.name) queue_.add(*parent);
@@ -123,6 +167,11 @@ void Controller::on_app_change(const kube::Change& change) {
 }
 
 Result<std::string> Controller::request_sync(const std::string& name, const SyncRequest& request) {
+  return request_operation(name, request, {});
+}
+
+Result<std::string> Controller::request_operation(const std::string& name, const SyncRequest& request,
+                                                  std::vector<apis::Info> extra_info) {
   auto object = apps_ ? apps_->get(options_.namespace_, name) : std::nullopt;
   if (!object) return Status::NotFound("application \"" + name + "\" not found");
   const Json& operation_field = object->contains("operation") ? (*object)["operation"] : Json();
@@ -149,13 +198,16 @@ Result<std::string> Controller::request_sync(const std::string& name, const Sync
   operation.sync = sync;
   operation.initiated_by = {request.initiated_by, false};
   operation.info.push_back({std::string(kRequestIdInfo), id});
+  for (auto& info : extra_info) operation.info.push_back(std::move(info));
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (issued_requests_.size() > 10000) {  // a long-lived process: forget requests nobody waits on
       issued_requests_.clear();
       finished_requests_.clear();
+      pending_requests_.clear();
     }
     issued_requests_.insert(id);
+    pending_requests_.insert(id);
   }
   auto patched = client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
                                       {{"operation", apis::to_json(operation)}});
@@ -176,8 +228,33 @@ void Controller::finish_request(const std::vector<apis::Info>& info, int64_t id)
     if (entry.name != kRequestIdInfo) continue;
     std::lock_guard<std::mutex> lock(mu_);
     finished_requests_[entry.value] = id;
+    pending_requests_.erase(entry.value);
     request_finished_.notify_all();
   }
+}
+
+void Controller::note_finished_elsewhere(const Json& object) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (pending_requests_.empty()) return;
+  }
+  const Json state = object.value("/status/operationState"_json_pointer, Json());
+  if (!state.is_object()) return;
+  std::string phase = state.value("phase", "");
+  if (phase != apis::kPhaseSucceeded && phase != apis::kPhaseFailed && phase != apis::kPhaseError) return;
+  std::string request_id;
+  int64_t history_id = 0;
+  for (const auto& entry : state.value("/operation/info"_json_pointer, Json::array())) {
+    if (!entry.is_object()) continue;
+    std::string name = entry.value("name", ""), value = entry.value("value", "");
+    if (name == kRequestIdInfo) request_id = value;
+    if (name == kHistoryIdInfo) history_id = std::strtoll(value.c_str(), nullptr, 10);
+  }
+  if (request_id.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!pending_requests_.erase(request_id)) return;
+  finished_requests_[request_id] = history_id;
+  request_finished_.notify_all();
 }
 
 std::shared_ptr<Controller::AppMemory> Controller::memory(const std::string& name) {
@@ -204,7 +281,10 @@ void Controller::work_loop() {
         reconcile(*name);
       } catch (const std::exception& e) {
         // A bug must cost one app one pass, not the whole controller: log, back off, go on.
-        log::error("reconcile failed unexpectedly", {{"app", options_.namespace_ + "/" + *name}, {"error", e.what()}});
+        log::error("reconcile failed unexpectedly", {{"app", options_.namespace_ + "/" + *name},
+                                                     {"revision", ""},
+                                                     {"operation", ""},
+                                                     {"error", e.what()}});
         queue_.add_rate_limited(*name);
       }
       double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
@@ -283,6 +363,7 @@ std::string Controller::metrics_text() const {
   out << "ferry_cached_objects " << s.cached_objects << "\n";
   help("ferry_workqueue_depth", "gauge", "Apps waiting for a worker.");
   out << "ferry_workqueue_depth " << s.queue_depth << "\n";
+  if (leases_) out << leases_->metrics_text();
   return out.str();
 }
 

@@ -38,10 +38,17 @@ namespace ferry::controller {
 using Json = nlohmann::json;
 
 template <class T>
-class AppViews;  // controller/app_views.h
+class AppViews;     // controller/app_views.h
+class ShardLeases;  // controller/leases.h
 
 // The Operation info entry that carries a request_sync() id into operationState.
 inline constexpr std::string_view kRequestIdInfo = "ferry.dev/request-id";
+// The history ID of an operation, in its operationState's info (a replica that did not run it
+// learns it from there).
+inline constexpr std::string_view kHistoryIdInfo = "ferry.dev/history-id";
+// In an `operation` field: roll back to this history ID (a rollback asked of a replica that does
+// not own the app travels to its owner this way).
+inline constexpr std::string_view kRollbackOfInfo = "ferry.dev/rollback-of";
 
 struct ControllerOptions {
   std::string namespace_ = "ferry";  // where Applications live
@@ -103,8 +110,16 @@ class Controller {
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;
 
+  // Several replicas: reconcile only the apps of the shards `leases` holds. start() starts the
+  // leases, stop() releases them once the workers are done. `lost` runs when a held shard could
+  // not be renewed in time; the process should then stop. Call before start().
+  void use_leases(std::shared_ptr<ShardLeases> leases, std::function<void()> lost);
+  // True when this replica reconciles the app (always, without leases).
+  bool owns(const std::string& name) const;
+
   // Registers the CRD when missing, marks operations a dead process left Running as
-  // Interrupted, starts the Application watch and the workers.
+  // Interrupted (with leases: those of each shard as it is acquired), starts the Application
+  // watch and the workers.
   Status start();
   // Stops taking work, lets running operations finish their current step, joins the workers.
   void stop();
@@ -122,7 +137,8 @@ class Controller {
   Result<int64_t> wait_request(const std::string& request_id, std::chrono::milliseconds timeout);
   // Re-applies exactly the manifests of history ID `id`; auto-sync then waits for a new revision.
   // Runs in the caller's thread; `started` (optional) gets the new history ID as soon as the
-  // operation is journalled.
+  // operation is journalled. An app another replica owns is rolled back by that replica (through
+  // the `operation` field); the call then waits for it, and `started` hears at the end.
   Result<int64_t> rollback(const std::string& name, int64_t id, bool prune, const std::string& initiated_by,
                            std::function<void(int64_t)> started = nullptr);
 
@@ -208,6 +224,16 @@ class Controller {
 
   void work_loop();
   void reconcile(const std::string& name);
+  Result<std::string> request_operation(const std::string& name, const SyncRequest& request,
+                                        std::vector<apis::Info> extra_info);
+  Result<int64_t> rollback_locked(const std::string& name, int64_t id, bool prune, const std::string& initiated_by,
+                                  std::function<void(int64_t)> started, std::vector<apis::Info> info);
+  // An operation asked for through the `operation` field to roll back (kRollbackOfInfo).
+  void run_requested_rollback(const apis::Application& app, const apis::Operation& operation);
+  // A request this process issued finished on another replica: its final operationState says so.
+  void note_finished_elsewhere(const Json& object);
+  void adopt_shard(int shard);
+  bool shard_busy(int shard) const;
   void finalize(const apis::Application& app);
   Result<reconciler::AppRenderResult> render(const apis::Application& app, const reconciler::RenderSpec& spec,
                                              bool hard, const std::string& revision = "");
@@ -249,6 +275,7 @@ class Controller {
   Histogram reconcile_seconds_;                          // guarded by mu_
   std::map<std::string, int64_t> finished_requests_;     // request id → history id; guarded by mu_
   std::set<std::string> issued_requests_;                // guarded by mu_
+  std::set<std::string> pending_requests_;               // issued, not finished; guarded by mu_
   std::set<std::string> running_operations_;             // app names; guarded by mu_
   std::condition_variable request_finished_;
   std::map<int, std::function<void(const kube::Change&)>> listeners_;  // guarded by mu_
@@ -256,6 +283,9 @@ class Controller {
   std::function<reconciler::Credentials(const std::string&)> credentials_;  // guarded by mu_
   std::unique_ptr<AppViews<std::string>> app_info_lines_;                   // ferry_app_info, per app
   reconciler::policy::PolicyConfig default_policy_;                         // guarded by mu_
+
+  std::shared_ptr<ShardLeases> leases_;  // null: one replica owns every app
+  std::function<void()> on_lease_lost_;
 
   std::vector<std::thread> workers_;
   std::atomic<bool> stopping_{false};

@@ -6,6 +6,7 @@
 
 #include "kube/machinery/group_version.h"
 #include "apis/types/crd.h"
+#include "apis/types/log.h"
 #include "controller/app_source.h"
 #include "controller/controller.h"
 #include "controller/policy_gate.h"
@@ -114,12 +115,12 @@ Json comparable(Json status) {
 
 void Controller::reconcile(const std::string& name) {
   auto object = apps_->get(options_.namespace_, name);
-  auto mem = memory(name);
-  if (!object) {
+  if (!object || !owns(name)) {  // gone, or another replica's (its memory goes with it)
     std::lock_guard<std::mutex> lock(mu_);
     memory_.erase(name);
     return;
   }
+  auto mem = memory(name);
   auto parsed_status = apis::parse_application_status(object->value("status", Json()));
   apis::ApplicationStatus status = parsed_status.ok() ? *parsed_status : apis::ApplicationStatus{};
   const Json old_status = object->value("status", Json::object());
@@ -134,6 +135,12 @@ void Controller::reconcile(const std::string& name) {
     if (!written.ok() && written.status().is(Reason::kConflict)) queue_.add_after(name, std::chrono::milliseconds(200));
   };
   auto fail = [&](std::string_view type, const std::string& message) {
+    bool known = false;
+    for (const auto& c : status.conditions) known = known || (c.type == type && c.message == message);
+    if (!known) {  // once per new problem, not on every pass
+      log::warn(message, {{"app", options_.namespace_ + "/" + name}, {"revision", status.sync.revision},
+                          {"operation", ""}, {"condition", std::string(type)}});
+    }
     apis::set_condition(status.conditions, {std::string(type), message, now_rfc3339()});
     if (type == apis::kConditionComparisonError || type == apis::kConditionInvalidSpecError) {
       status.sync.status = std::string(apis::kSyncUnknown);
@@ -146,6 +153,14 @@ void Controller::reconcile(const std::string& name) {
   const apis::Application& app = *parsed;
 
   if (app.metadata.being_deleted()) return finalize(app);
+  if (app.raw_operation.is_object()) {
+    auto requested = apis::parse_operation(app.raw_operation);
+    if (requested.ok()) {
+      for (const auto& info : requested->info) {
+        if (info.name == kRollbackOfInfo) return run_requested_rollback(app, *requested);
+      }
+    }
+  }
 
   // Refresh requests by annotation: handled here, then removed.
   for (const char* key : {apis::kRefreshAnnotation.data(), "argocd.argoproj.io/refresh"}) {
@@ -242,8 +257,10 @@ void Controller::reconcile(const std::string& name) {
     std::string key = rendered->commit + ":" + short_hash(app.raw_spec.dump());
     // After a restart the memory is empty: the status tells whether this revision and source were
     // already synced (Argo CD's "already attempted"), so drift is left alone without self-heal.
+    // An operation still Running in the status was cut short (its process died): not attempted.
     const auto& last = status.operation_state;
-    if (mem->auto_synced_key.empty() && last && last->sync_result &&
+    if (mem->auto_synced_key.empty() && last && last->sync_result && last->phase != apis::kPhaseRunning &&
+        last->phase != apis::kPhaseTerminating &&
         last->sync_result->revision == rendered->commit &&
         last->sync_result->source == apis::source_to_json(app.spec.source)) {
       mem->auto_synced_key = key;
@@ -488,6 +505,8 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
     std::lock_guard<std::mutex> lock(mu_);
     running_operations_.insert(app.metadata.name);
   }
+  log::info(run.kind + " started", {{"app", app.key()}, {"revision", run.revision}, {"operation", std::to_string(*id)},
+                                    {"initiated_by", run.initiated_by}, {"dry_run", run.dry_run ? "true" : "false"}});
   if (run.started) run.started(*id);
 
   apis::OperationState state;
@@ -499,6 +518,7 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
   state.operation.initiated_by = {run.initiated_by == store::kInitiatedAutomated ? "" : run.initiated_by,
                                   run.initiated_by == store::kInitiatedAutomated};
   state.operation.info = run.info;
+  state.operation.info.push_back({std::string(kHistoryIdInfo), std::to_string(*id)});
   state.phase = std::string(apis::kPhaseRunning);
   state.message = "sync in progress";
   state.started_at = now_rfc3339();
@@ -584,7 +604,16 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
     flush_ledger();
   }
   if (result.phase != reconciler::OperationPhase::kSucceeded) ++sync_failures_;
-  (void)store_->finish_operation(*id, store_phase(result.phase), result.message);
+  Status journalled = store_->finish_operation(*id, store_phase(result.phase), result.message);
+  log::write(result.phase == reconciler::OperationPhase::kSucceeded ? log::Level::kInfo : log::Level::kWarn,
+             run.kind + " finished", {{"app", app.key()}, {"revision", run.revision}, {"operation", std::to_string(*id)},
+                                      {"phase", reconciler::operation_phase_name(result.phase)},
+                                      {"message", result.message}});
+  if (!journalled.ok()) {
+    log::error("journalling the end of an operation failed", {{"app", app.key()}, {"revision", run.revision},
+                                                              {"operation", std::to_string(*id)},
+                                                              {"error", journalled.to_string()}});
+  }
   (void)store_->prune_history(app.key());
 
   state.phase = reconciler::operation_phase_name(result.phase);
@@ -658,7 +687,48 @@ void Controller::finalize(const apis::Application& app) {
 
 Result<int64_t> Controller::rollback(const std::string& name, int64_t id, bool prune, const std::string& initiated_by,
                                      std::function<void(int64_t)> started) {
+  if (!owns(name)) {
+    // The store is shared: check the history ID here, so a bad one is refused at once.
+    auto op = store_->get_operation(id);
+    if (!op.ok()) return op.status();
+    if (op->app != options_.namespace_ + "/" + name) {
+      return Status::Invalid("history " + std::to_string(id) + " belongs to " + op->app + ", not " +
+                             options_.namespace_ + "/" + name);
+    }
+    SyncRequest request;
+    request.prune = prune;
+    request.initiated_by = initiated_by;
+    auto request_id = request_operation(name, request, {{std::string(kRollbackOfInfo), std::to_string(id)}});
+    if (!request_id.ok()) return request_id.status();
+    auto finished = wait_request(*request_id, options_.health_timeout * 2);
+    if (!finished.ok()) return finished;
+    if (*finished == 0) return Status::Internal("the owning replica could not run the rollback");
+    if (started) started(*finished);
+    return finished;
+  }
   std::lock_guard<std::mutex> app_guard(app_lock(name));
+  return rollback_locked(name, id, prune, initiated_by, std::move(started), {});
+}
+
+void Controller::run_requested_rollback(const apis::Application& app, const apis::Operation& operation) {
+  int64_t id = 0;
+  for (const auto& info : operation.info) {
+    if (info.name == kRollbackOfInfo) id = std::strtoll(info.value.c_str(), nullptr, 10);
+  }
+  std::string initiated_by = operation.initiated_by.username.empty() ? "admin" : operation.initiated_by.username;
+  bool prune = operation.sync && operation.sync->prune;
+  auto ran = rollback_locked(app.metadata.name, id, prune, initiated_by, nullptr, operation.info);
+  if (ran.ok()) return;
+  log::warn("requested rollback failed", {{"app", app.key()}, {"revision", ""}, {"operation", ""},
+                                          {"rollback_of", std::to_string(id)}, {"error", ran.status().to_string()}});
+  (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, app.metadata.name},
+                             {{"operation", nullptr}});
+  finish_request(operation.info, 0);
+}
+
+Result<int64_t> Controller::rollback_locked(const std::string& name, int64_t id, bool prune,
+                                            const std::string& initiated_by, std::function<void(int64_t)> started,
+                                            std::vector<apis::Info> info) {
   auto object = apps_ ? apps_->get(options_.namespace_, name) : std::nullopt;
   if (!object) return Status::NotFound("application \"" + name + "\" not found");
   auto app = apis::parse_application(*object);
@@ -695,6 +765,8 @@ Result<int64_t> Controller::rollback(const std::string& name, int64_t id, bool p
   run.prune = prune;
   run.rollback_of = id;
   run.started = std::move(started);
+  run.clear_operation_field = !info.empty();  // asked for through the `operation` field
+  run.info = std::move(info);
   if (tasks.ok()) run.tasks = std::move(*tasks);
   else run.plan_error = tasks.status();
   auto ran = run_operation(*app, *object, status, run);

@@ -49,8 +49,22 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- if not (has .Values.rbac.scope (list "cluster" "namespace")) -}}
 {{- fail (printf "rbac.scope must be cluster or namespace, not %q" .Values.rbac.scope) -}}
 {{- end -}}
+{{- if not (has .Values.ha.mode (list "" "leader-elect" "shards")) -}}
+{{- fail (printf "ha.mode must be \"\" (one replica), leader-elect or shards, not %q" .Values.ha.mode) -}}
+{{- end -}}
 {{- if gt (int .Values.replicas) 1 -}}
-{{- fail "replicas: Ferry runs one replica; its SQLite ledger has a single writer" -}}
+{{- if not .Values.ha.mode -}}
+{{- fail (printf "replicas: %d replicas need ha.mode (leader-elect or shards) and a PostgreSQL store they share (store.existingSecret); the default SQLite ledger has a single writer" (int .Values.replicas)) -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.ha.mode (not .Values.store.existingSecret) -}}
+{{- fail (printf "store.existingSecret: ha.mode %s needs a PostgreSQL store every replica shares (a Secret holding its postgres:// URL); SQLite is one replica's file, a replica taking over would not see the history, manifests or accounts" .Values.ha.mode) -}}
+{{- end -}}
+{{- if lt (int .Values.ha.shards) 0 -}}
+{{- fail "ha.shards: 0 (one per replica) or more" -}}
+{{- end -}}
+{{- if and (gt (int .Values.ha.shards) 0) (ne .Values.ha.mode "shards") -}}
+{{- fail "ha.shards is for ha.mode shards (with leader-elect one replica reconciles every app)" -}}
 {{- end -}}
 {{- if and (has .Values.service.type (list "LoadBalancer" "NodePort")) (not .Values.service.exposureNote) -}}
 {{- fail "service.exposureNote: say why a LoadBalancer/NodePort Service for Ferry is acceptable" -}}

@@ -286,6 +286,7 @@ TEST_F(LintTest, ExamplesPassStrict) {
       {"examples/deploy/crds", {}, 2},
       {"examples/deploy", {}, 10},  // Ferry's own install: reasoned exemptions for its RBAC and image
       {"examples/deploy/namespaced", {}, 8},
+      {"examples/deploy/ha", {}, 9},  // three replicas sharing the apps over a PostgreSQL store
   };
   // The same tree committed to a repository on a git daemon, as the demo does.
   upstream_ = std::make_unique<UpstreamRepo>(root_.path(), "examples");
