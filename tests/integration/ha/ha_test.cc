@@ -7,8 +7,11 @@
 #include <regex>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "store/store.h"
 #include "tests/support/git_server.h"
+#include "tests/support/http_client.h"
 #include "tests/support/postgres.h"
 #include "tests/support/sim_fixture.h"
 
@@ -18,6 +21,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr const char* kNamespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ferry\n";
+constexpr const char* kAdminPassword = "ha-admin-Passw0rd";
+using Json = nlohmann::json;
 
 std::string config_map(const std::string& name, const std::string& value, int wave = 0) {
   return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name +
@@ -68,7 +73,8 @@ class HaProcess : public ::testing::Test {
                                   "--leader-elect-lease-duration", "3s", "--leader-elect-renew-deadline", "2s",
                                   "--leader-elect-retry-period", "500ms", "--resync-seconds", "2",
                                   "--resync-jitter-seconds", "0", "--health-poll-ms", "100", "--wave-delay-ms", "0",
-                                  "--kube-qps", "0", "--log-format", "text"};
+                                  "--kube-qps", "0", "--log-format", "text",
+                                  "--admin-password-file", dir.write("admin.password", kAdminPassword)};
     argv.insert(argv.end(), mode.begin(), mode.end());
     replica.process = std::make_unique<ChildProcess>();
     ASSERT_TRUE(replica.process->start(argv, {{"HOME", dir.path()}}));
@@ -89,6 +95,18 @@ class HaProcess : public ::testing::Test {
     std::string text = metrics(replica);
     if (!std::regex_search(text, m, std::regex("(^|\n)" + series + " (\\d+)"))) return -1;
     return std::stol(m[2]);
+  }
+
+  // An API call to one replica as admin (accounts live in the shared store: any replica logs in).
+  HttpReply api(const Replica& replica, const std::string& method, const std::string& path, const Json& body) {
+    std::string base = "http://127.0.0.1:" + std::to_string(replica.port);
+    auto login = http_request("POST", base + "/api/v1/session",
+                              Json{{"username", "admin"}, {"password", kAdminPassword}}.dump(),
+                              {{"Content-Type", "application/json"}});
+    EXPECT_EQ(login.status, 200) << login.body;
+    std::string token = login.status == 200 ? Json::parse(login.body).value("token", "") : "";
+    return http_request(method, base + path, body.dump(),
+                        {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + token}});
   }
 
   std::string lease_holder(const std::string& lease) {
@@ -267,6 +285,24 @@ TEST_F(Sharding, EachAppIsHandledByExactlyOneReplicaAndAKilledReplicasAppsAreAdo
     ASSERT_TRUE(eventually([&] { return config_value(n) == "v2"; })) << n << all_logs();
     EXPECT_EQ(history(n).size(), 2u) << n;
   }
+
+  // Rollback and sync through either remaining replica: one of the two does not own app-0, so
+  // its request travels to the owner (the operation field) and the answer still comes back.
+  auto ops = history("app-0");
+  ASSERT_EQ(ops.size(), 2u);
+  int64_t first = ops.back().id;
+  for (Replica* via : {&replicas[0], &replicas[2]}) {
+    auto rolled = api(*via, "POST", "/api/v1/applications/app-0/rollback?wait=true&timeout=120", {{"id", first}});
+    ASSERT_EQ(rolled.status, 200) << via->id << " " << rolled.body << all_logs();
+    EXPECT_EQ(Json::parse(rolled.body).value("phase", ""), "Succeeded") << rolled.body;
+    EXPECT_EQ(config_value("app-0"), "v1") << via->id;
+    ASSERT_EQ(sim.kubectl({"patch", "configmap", "app-0", "-n", "default", "--type", "merge", "-p",
+                           R"({"data":{"k":"edited"}})"}).exit_code, 0);
+    auto synced = api(*via, "POST", "/api/v1/applications/app-0/sync?wait=true&timeout=120", Json::object());
+    ASSERT_EQ(synced.status, 200) << via->id << " " << synced.body << all_logs();
+    EXPECT_EQ(config_value("app-0"), "v2") << via->id;  // a manual sync follows git again
+  }
+  EXPECT_EQ(history("app-0").size(), 6u);
 }
 
 }  // namespace
