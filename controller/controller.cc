@@ -50,6 +50,11 @@ Controller::Controller(std::shared_ptr<kube::Client> client, std::shared_ptr<sto
   kube::CacheOptions cache_options;
   cache_options.namespace_ = options_.resources_namespace;
   cache_ = std::make_shared<kube::ClusterCache>(client_, cache_options);
+  // A managed object changed (our own apply landing in the cache, drift, a Deployment becoming
+  // ready): its app is compared again now, not at the next resync.
+  cache_->on_change([this](const kube::Change& change) {
+    if (auto app = reconciler::tracked_app(change.object)) queue_.add(*app);
+  });
   live_ = reconciler::cache_live_view(client_, cache_);
   repos_ = std::make_unique<reconciler::RepoCache>(options_.data_dir + "/git");
   render_cache_ = std::make_unique<reconciler::RenderCache>();
