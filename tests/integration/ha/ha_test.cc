@@ -224,6 +224,35 @@ TEST_F(LeaderElection, TheStandbyTakesOverFromAKilledLeaderAndFinishesItsSync) {
   EXPECT_TRUE(lease_holder("ferry-controller-leader").empty());
 }
 
+class PostgresRestart : public HaProcess {
+ protected:
+  PostgresRestart() : HaProcess(4000) {}
+};
+
+TEST_F(PostgresRestart, ASyncRunningWhileTheDatabaseRestartsFinishesAndIsJournalledWhole) {
+  Replica one{"single"};
+  start_replica(one, {});  // one replica may use PostgreSQL too
+  upstream->commit({{"apps/web/deploy.yaml", slow_deployment("web")},
+                    {"apps/web/cm.yaml", config_map("after-deploy", "v1", 1)}});
+  ASSERT_EQ(sim.kubectl({"apply", "-f", "-"}, application("web", upstream->file_url(), "apps/web")).exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return app_field("web", "{.status.operationState.phase}") == "Running"; }))
+      << logs({&one});
+  ASSERT_TRUE(postgres.restart()) << postgres.log();  // while wave 0 waits for the Deployment
+  ASSERT_TRUE(eventually([&] {
+    return app_field("web", "{.status.sync.status}/{.status.health.status}") == "Synced/Healthy";
+  })) << logs({&one});
+  EXPECT_EQ(config_value("after-deploy"), "v1");
+  auto ops = history("web");
+  ASSERT_EQ(ops.size(), 1u) << logs({&one});
+  auto op = store::Store::open_postgres(store_url).value()->get_operation(ops[0].id);
+  ASSERT_TRUE(op.ok()) << op.status().to_string();
+  EXPECT_EQ(op->phase, store::OperationPhase::kSucceeded) << op->message;
+  ASSERT_EQ(op->resources.size(), 2u);  // both waves' results reached the ledger
+  EXPECT_EQ(op->resources[0].kind, "Deployment");
+  EXPECT_EQ(op->resources[1].kind, "ConfigMap");
+  EXPECT_EQ(one.process->output().find("journalling the end of an operation failed"), std::string::npos);
+}
+
 class Sharding : public HaProcess {};
 
 TEST_F(Sharding, EachAppIsHandledByExactlyOneReplicaAndAKilledReplicasAppsAreAdopted) {
