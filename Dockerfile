@@ -19,7 +19,7 @@ RUN apt-get update -qq \
       build-essential cmake ninja-build ccache pkg-config git clang lld libclang-rt-14-dev \
       libgit2-dev libcpprest-dev libboost-dev libyaml-cpp-dev libsqlite3-dev sqlite3 \
       googletest libgtest-dev libgmock-dev nlohmann-json3-dev libspdlog-dev libcli11-dev \
-      libssl-dev openssl zlib1g-dev unzip curl ca-certificates python3 \
+      libssl-dev openssl zlib1g-dev libpq-dev unzip curl ca-certificates python3 \
       nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 
@@ -46,11 +46,11 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 
 FROM ${DEBIAN_IMAGE} AS runtime
 ARG DEBIAN_FRONTEND=noninteractive
-# Runtime libraries of build/ferry (libgit2, cpprestsdk, yaml-cpp, SQLite, OpenSSL, zlib), git for
+# Runtime libraries of build/ferry (libgit2, cpprestsdk, yaml-cpp, SQLite, libpq, OpenSSL, zlib), git for
 # helm/kustomize remote bases, CA certificates for HTTPS git hosts and Helm repositories.
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends \
-      ca-certificates git libgit2-1.5 libcpprest2.10 libyaml-cpp0.7 libsqlite3-0 libssl3 zlib1g \
+      ca-certificates git libgit2-1.5 libcpprest2.10 libyaml-cpp0.7 libsqlite3-0 libpq5 libssl3 zlib1g \
  && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /usr/local/bin/ferry /usr/local/bin/ferry
@@ -65,7 +65,8 @@ RUN ! ldd /usr/local/bin/ferry | grep "not found" \
  && useradd --uid 65532 --gid 65532 --home-dir /home/ferry --create-home --shell /usr/sbin/nologin ferry \
  && install -d -o 65532 -g 65532 -m 0750 /var/lib/ferry
 
-# The data dir (SQLite ledger, git mirrors, render work trees): a volume in Kubernetes.
+# The data dir (SQLite ledger, git mirrors, render work trees): a volume in Kubernetes (an
+# emptyDir with several replicas, whose ledger is PostgreSQL: --store / FERRY_STORE).
 VOLUME ["/var/lib/ferry"]
 WORKDIR /var/lib/ferry
 ENV HOME=/home/ferry
