@@ -86,7 +86,7 @@ Result<std::shared_ptr<controller::ShardLeases>> make_leases(const ControllerFla
   client_options.max_retries = 1;
   client_options.qps = 0;
   kube::TransportOptions transport;
-  transport.timeout = options.retry_period;
+  transport.timeout = options.renew_deadline / 2;  // two tries fit before the holder must give up
   auto client = kube::Client::connect(config, client_options, transport);
   if (!client.ok()) return client.status();
   return std::make_shared<controller::ShardLeases>(*client, options);

@@ -70,7 +70,7 @@ class HaProcess : public ::testing::Test {
     std::vector<std::string> argv{ferry_bin(), "controller", "--kubeconfig", sim.kubeconfig(), "--namespace", "ferry",
                                   "--data-dir", dir.path() + "/data-" + replica.id, "--listen", "127.0.0.1:0",
                                   "--store", store_url, "--replica-id", replica.id,
-                                  "--leader-elect-lease-duration", "3s", "--leader-elect-renew-deadline", "2s",
+                                  "--leader-elect-lease-duration", "5s", "--leader-elect-renew-deadline", "3s",
                                   "--leader-elect-retry-period", "500ms", "--resync-seconds", "2",
                                   "--resync-jitter-seconds", "0", "--health-poll-ms", "100", "--wave-delay-ms", "0",
                                   "--kube-qps", "0", "--log-format", "text",
