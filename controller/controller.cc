@@ -31,9 +31,8 @@ std::string label(const std::string& value) {
 
 // One app's ferry_app_info series.
 std::string app_info_line(const std::string& app_namespace, const Json& app) {
-  std::string project = app.value("/spec/project"_json_pointer, std::string("default"));
   return "ferry_app_info{namespace=\"" + label(app_namespace) + "\",name=\"" +
-         label(app["metadata"].value("name", "")) + "\",project=\"" + label(project.empty() ? "default" : project) +
+         label(app["metadata"].value("name", "")) + "\",project=\"" + label(apis::project_of(app)) +
          "\",repo=\"" + label(reconciler::redact(app.value("/spec/source/repoURL"_json_pointer, std::string()), {})) +
          "\",sync_status=\"" + label(app.value("/status/sync/status"_json_pointer, std::string("Unknown"))) +
          "\",health_status=\"" + label(app.value("/status/health/status"_json_pointer, std::string("Unknown"))) +

@@ -365,9 +365,7 @@ http::Response ApiServer::stream_applications(const Caller& caller) {
     auto stream = std::make_shared<Stream>();
     stream->writer = writer;
     auto visible = [this, caller](const Json& app) {
-      std::string project = app.value("/spec/project"_json_pointer, std::string("default"));
-      if (project.empty()) project = "default";
-      return allowed(caller, "applications", "get", project + "/" + app["metadata"].value("name", ""));
+      return allowed(caller, "applications", "get", project_of(app) + "/" + app["metadata"].value("name", ""));
     };
     auto send = [writer](const char* type, const Json& app) {
       Json event = {{"type", type}, {"application", listed_application(app)}};

@@ -1,6 +1,7 @@
 #include "apis/server/app_list.h"
 
 #include "apis/server/responses.h"
+#include "apis/types/application.h"
 
 namespace ferry::apis {
 
@@ -20,8 +21,7 @@ std::optional<ListedApp> ListedApp::of(Json app) {
   if (!app.contains("metadata") || !app["metadata"].is_object()) return std::nullopt;
   ListedApp out;
   out.name = app["metadata"].value("name", "");
-  const Json& project = app.contains("/spec/project"_json_pointer) ? app["/spec/project"_json_pointer] : Json();
-  out.project = project.is_string() && !project.get<std::string>().empty() ? project.get<std::string>() : "default";
+  out.project = apis::project_of(app);
   if (app["metadata"].contains("labels") && app["metadata"]["labels"].is_object()) out.labels = app["metadata"]["labels"];
   out.text = listed_application(std::move(app)).dump(-1, ' ', false, Json::error_handler_t::replace);
   return out;

@@ -20,10 +20,6 @@ std::string text_at(const Json& doc, const Json::json_pointer& pointer) {
   return value.is_string() ? value.get<std::string>() : "";
 }
 
-std::string project_of(const Json& app) {
-  std::string project = text_at(app, "/spec/project"_json_pointer);
-  return project.empty() ? "default" : project;
-}
 
 std::string rbac_object(const Json& app) { return project_of(app) + "/" + text_at(app, "/metadata/name"_json_pointer); }
 

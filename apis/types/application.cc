@@ -246,6 +246,14 @@ std::string Application::key() const {
   return metadata.namespace_.empty() ? metadata.name : metadata.namespace_ + "/" + metadata.name;
 }
 
+std::string project_of(const Json& object) {
+  static const Json::json_pointer kProject("/spec/project");
+  if (!object.is_object() || !object.contains(kProject)) return std::string(kDefaultProject);
+  const Json& project = object.at(kProject);
+  if (!project.is_string() || project.get_ref<const std::string&>().empty()) return std::string(kDefaultProject);
+  return project.get<std::string>();
+}
+
 Result<Application> parse_application(const Json& object) {
   if (!object.is_object()) {
     return Status::Invalid(std::string("an Application must be an object, not ") + detail::json_type_phrase(object));

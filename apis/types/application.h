@@ -229,6 +229,9 @@ struct Application {
 // wrong type; every such field is a cause ("spec.source.repoURL: must be a string, not a
 // number"). Does not check values: that is validate()'s job, so a parsed app can still be shown.
 Result<Application> parse_application(const Json& object);
+// The project of an Application object without parsing it all (lists, streams, metrics):
+// spec.project, or "default" when it is absent, empty or not a string.
+std::string project_of(const Json& object);
 
 // A ferry.dev/v1alpha1 object: apiVersion, kind, metadata and spec (and `operation` when set;
 // status is written through the status subresource, see application_status.h). Unknown spec

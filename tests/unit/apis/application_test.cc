@@ -1267,3 +1267,19 @@ TEST(Docs, EveryApplicationExampleParsesAndValidates) {
 
 }  // namespace
 }  // namespace ferry::apis
+
+namespace ferry::apis {
+namespace {
+
+TEST(ProjectOf, IsTheSpecsProjectOrDefaultWhenAbsentEmptyOrNotAString) {
+  EXPECT_EQ(project_of(Json::parse(R"({"spec":{"project":"team-a"}})")), "team-a");
+  EXPECT_EQ(project_of(Json::parse(R"({"spec":{"project":""}})")), "default");
+  EXPECT_EQ(project_of(Json::parse(R"({"spec":{}})")), "default");
+  EXPECT_EQ(project_of(Json::parse(R"({"metadata":{"name":"x"}})")), "default");
+  EXPECT_EQ(project_of(Json::parse(R"({"spec":{"project":5}})")), "default");  // no exception
+  EXPECT_EQ(project_of(Json::parse(R"({"spec":"not an object"})")), "default");
+  EXPECT_EQ(project_of(Json::parse(R"([1,2])")), "default");
+}
+
+}  // namespace
+}  // namespace ferry::apis
