@@ -29,14 +29,20 @@ std::string label(const std::string& value) {
   return escaped;
 }
 
+// A string field of an object the user wrote, or `fallback` (absent, or not a string).
+std::string text_or(const Json& object, const char* pointer, const std::string& fallback) {
+  Json::json_pointer at(pointer);
+  if (!object.is_object() || !object.contains(at) || !object.at(at).is_string()) return fallback;
+  return object.at(at).get<std::string>();
+}
+
 // One app's ferry_app_info series.
 std::string app_info_line(const std::string& app_namespace, const Json& app) {
   return "ferry_app_info{namespace=\"" + label(app_namespace) + "\",name=\"" +
-         label(app["metadata"].value("name", "")) + "\",project=\"" + label(apis::project_of(app)) +
-         "\",repo=\"" + label(reconciler::redact(app.value("/spec/source/repoURL"_json_pointer, std::string()), {})) +
-         "\",sync_status=\"" + label(app.value("/status/sync/status"_json_pointer, std::string("Unknown"))) +
-         "\",health_status=\"" + label(app.value("/status/health/status"_json_pointer, std::string("Unknown"))) +
-         "\"} 1\n";
+         label(text_or(app, "/metadata/name", "")) + "\",project=\"" + label(apis::project_of(app)) +
+         "\",repo=\"" + label(reconciler::redact(text_or(app, "/spec/source/repoURL", ""), {})) +
+         "\",sync_status=\"" + label(text_or(app, "/status/sync/status", "Unknown")) +
+         "\",health_status=\"" + label(text_or(app, "/status/health/status", "Unknown")) + "\"} 1\n";
 }
 
 }  // namespace

@@ -360,3 +360,31 @@ TEST_F(ControllerProcess, AnInvalidSpecIsAConditionNotACrash) {
 
 }  // namespace
 }  // namespace ferry::testing
+
+namespace ferry::testing {
+namespace {
+
+// An Application with fields of the wrong type (the simulator, like an API server without the
+// CRD's schema, stores it): it gets an InvalidSpecError, and /metrics still answers for it.
+TEST_F(ControllerProcess, AnAppWithWrongTypesIsReportedAndMetricsStillAnswer) {
+  start_controller();
+  auto bad = sim.kubectl({"apply", "--validate=false", "-f", "-"},
+                         "apiVersion: ferry.dev/v1alpha1\nkind: Application\nmetadata: {name: bad, namespace: ferry}\n"
+                         "spec:\n  project: 7\n  source: {repoURL: 5, path: x}\n  destination: {namespace: default}\n");
+  ASSERT_EQ(bad.exit_code, 0) << bad.err;
+  bool reported = false;
+  for (int i = 0; i < 300 && !reported; ++i) {
+    reported = app_field("bad", "{.status.conditions[*].type}").find("InvalidSpecError") != std::string::npos;
+    if (!reported) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(reported) << debug("bad");
+  std::smatch m;
+  std::string out = controller->output();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(http://127\.0\.0\.1:(\d+))")));
+  auto metrics = run_command({"curl", "-s", "-w", "\n%{http_code}", "http://127.0.0.1:" + std::string(m[1]) + "/metrics"});
+  EXPECT_NE(metrics.out.find("name=\"bad\",project=\"default\",repo=\"\""), std::string::npos) << metrics.out;
+  EXPECT_EQ(metrics.out.substr(metrics.out.rfind('\n') + 1), "200");
+}
+
+}  // namespace
+}  // namespace ferry::testing
