@@ -685,16 +685,25 @@ void Controller::finalize(const apis::Application& app) {
                              {{"metadata", {{"finalizers", finalizers}}}});
 }
 
+namespace {
+
+// Refuses a history entry this app cannot roll back to.
+Status rollback_target(const store::Operation& op, const std::string& app_key) {
+  std::string history = "history " + std::to_string(op.id);
+  if (op.app != app_key) return Status::Invalid(history + " belongs to " + op.app + ", not " + app_key);
+  if (op.kind == store::kKindSync && op.dry_run) return Status::Invalid(history + " was a dry run");
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<int64_t> Controller::rollback(const std::string& name, int64_t id, bool prune, const std::string& initiated_by,
                                      std::function<void(int64_t)> started) {
   if (!owns(name)) {
     // The store is shared: check the history ID here, so a bad one is refused at once.
     auto op = store_->get_operation(id);
     if (!op.ok()) return op.status();
-    if (op->app != options_.namespace_ + "/" + name) {
-      return Status::Invalid("history " + std::to_string(id) + " belongs to " + op->app + ", not " +
-                             options_.namespace_ + "/" + name);
-    }
+    if (Status target = rollback_target(*op, options_.namespace_ + "/" + name); !target.ok()) return target;
     SyncRequest request;
     request.prune = prune;
     request.initiated_by = initiated_by;
@@ -735,10 +744,7 @@ Result<int64_t> Controller::rollback_locked(const std::string& name, int64_t id,
   if (!app.ok()) return app.status();
   auto op = store_->get_operation(id);
   if (!op.ok()) return op.status();
-  if (op->app != app->key()) {
-    return Status::Invalid("history " + std::to_string(id) + " belongs to " + op->app + ", not " + app->key());
-  }
-  if (op->kind == store::kKindSync && op->dry_run) return Status::Invalid("history " + std::to_string(id) + " was a dry run");
+  if (Status target = rollback_target(*op, app->key()); !target.ok()) return target;
   auto manifests = store_->manifests_of(id, /*include_sensitive=*/true);
   if (!manifests.ok()) return manifests.status();
   std::vector<Json> desired;

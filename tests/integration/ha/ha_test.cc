@@ -332,6 +332,17 @@ TEST_F(Sharding, EachAppIsHandledByExactlyOneReplicaAndAKilledReplicasAppsAreAdo
     EXPECT_EQ(config_value("app-0"), "v2") << via->id;  // a manual sync follows git again
   }
   EXPECT_EQ(history("app-0").size(), 6u);
+
+  // A dry run cannot be rolled back to: both replicas say so at once (the one that does not own
+  // the app checks the shared ledger before asking the owner).
+  auto dry = api(replicas[0], "POST", "/api/v1/applications/app-0/sync?wait=true&timeout=120", {{"dryRun", true}});
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  int64_t dry_id = Json::parse(dry.body).value("historyId", int64_t{0});
+  for (Replica* via : {&replicas[0], &replicas[2]}) {
+    auto refused = api(*via, "POST", "/api/v1/applications/app-0/rollback?wait=true&timeout=120", {{"id", dry_id}});
+    EXPECT_EQ(refused.status, 400) << via->id << " " << refused.body;
+    EXPECT_NE(refused.body.find("dry run"), std::string::npos) << refused.body;
+  }
 }
 
 }  // namespace
