@@ -386,6 +386,21 @@ int run_wait(const WaitFlags& f) {
   return 0;
 }
 
+struct TerminateFlags {
+  std::string name;
+  ConnectionFlags connection;
+};
+
+// As Argo CD's `app terminate-op`: asks the running operation to end; exit 0 once asked.
+int run_terminate(const TerminateFlags& f) {
+  auto client = connect(f.connection);
+  if (!client.ok()) return report_error("app terminate-op", client.status());
+  auto terminated = (*client)->del(app_path(f.name) + "/operation");
+  if (!terminated.ok()) return report_error("app terminate-op", terminated.status());
+  std::cout << "Application '" << f.name << "' operation terminating\n";
+  return 0;
+}
+
 }  // namespace
 
 void add_app_operation_commands(CLI::App* cmd, int& exit_code) {
@@ -416,6 +431,12 @@ void add_app_operation_commands(CLI::App* cmd, int& exit_code) {
   add_output_flag(c, rollback->output, {"json", "yaml"});
   add_connection_flags(c, rollback->connection);
   c->callback([rollback, &exit_code] { exit_code = run_rollback(*rollback); });
+
+  auto terminate = std::make_shared<TerminateFlags>();
+  c = cmd->add_subcommand("terminate-op", "End an application's running sync or rollback");
+  c->add_option("name", terminate->name, "application name")->required();
+  add_connection_flags(c, terminate->connection);
+  c->callback([terminate, &exit_code] { exit_code = run_terminate(*terminate); });
 
   auto wait = std::make_shared<WaitFlags>();
   c = cmd->add_subcommand("wait", "Wait until applications are synced, healthy and idle");

@@ -5,6 +5,7 @@
 
 #include "controller/app_source.h"
 #include "controller/controller.h"
+#include "controller/project_gate.h"
 #include "reconciler/sync/plan.h"
 
 namespace ferry::controller {
@@ -73,6 +74,7 @@ Result<Json> Controller::create_application(Json object, bool upsert) {
   if (!parsed.ok()) return parsed.status();
   Status valid = apis::validate_application(*parsed);
   if (!valid.ok()) return valid;
+  if (Status admitted = admitted_by_project(*parsed); !admitted.ok()) return admitted;
   std::string name = parsed->metadata.name;
   if (auto existing = application(name)) {
     if (!upsert) return Status::AlreadyExists("application \"" + name + "\" already exists");
@@ -100,6 +102,7 @@ Result<Json> Controller::update_application(const std::string& name, Json object
   if (!parsed.ok()) return parsed.status();
   Status valid = apis::validate_application(*parsed);
   if (!valid.ok()) return valid;
+  if (Status admitted = admitted_by_project(*parsed); !admitted.ok()) return admitted;
   // Read-modify-write with the resourceVersion: a conflicting writer makes us read again.
   for (int attempt = 0; attempt < 5; ++attempt) {
     auto live = client_->get(app_ref(options_.namespace_, name));
@@ -145,13 +148,24 @@ Status Controller::delete_application(const std::string& name, bool cascade) {
   return client_->remove(ref, {});
 }
 
+Status Controller::admitted_by_project(const apis::Application& app) const {
+  auto project = project_for(app);
+  Status allowed = project.ok() ? allows_app(*project, app) : project.status();
+  // Argo CD answers InvalidArgument here: the spec is what is wrong, not the caller's rights.
+  return allowed.ok() ? allowed : Status::Invalid(allowed.message());
+}
+
 Result<std::vector<Json>> Controller::projects() const {
   std::vector<Json> out;
-  auto listed = client_->list({std::string(apis::kApiVersion), "AppProject", options_.namespace_, ""});
-  if (listed.ok()) {
-    for (const auto& item : listed->value("items", Json::array())) out.push_back(item);
-  } else if (!listed.status().is(Reason::kNotFound)) {
-    return listed.status();
+  if (projects_) {
+    out = projects_->list(options_.namespace_);
+  } else {
+    auto listed = client_->list({std::string(apis::kApiVersion), "AppProject", options_.namespace_, ""});
+    if (listed.ok()) {
+      for (const auto& item : listed->value("items", Json::array())) out.push_back(item);
+    } else if (!listed.status().is(Reason::kNotFound)) {
+      return listed.status();
+    }
   }
   bool has_default = std::any_of(out.begin(), out.end(),
                                  [](const Json& p) { return p["metadata"].value("name", "") == "default"; });

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "apis/types/project.h"
+
 namespace ferry::controller {
 
 Result<RenderPlan> render_plan_for(const apis::Application& app) {
@@ -57,13 +59,18 @@ Result<RenderPlan> render_plan_for(const apis::Application& app) {
 
 // argoproj.io Applications found in git become ferry.dev ones in Ferry's namespace.
 Json as_ferry_application(const Json& object, const std::string& ns) {
-  if (object.value("kind", "") != "Application") return object;
+  const std::string kind = object.value("kind", "");
+  if (kind != "Application" && kind != apis::kProjectKind) return object;
   std::string api_version = object.value("apiVersion", "");
   if (api_version != apis::kArgoApiVersion && api_version != apis::kApiVersion) return object;
   Json out = object;
   if (api_version == apis::kArgoApiVersion) {
-    auto parsed = apis::parse_application(object);
-    if (parsed.ok()) out = apis::to_json(*parsed);  // a malformed child is applied as is and fails there
+    // A malformed one is applied as is and fails there, with the API server's reason.
+    if (kind == "Application") {
+      if (auto parsed = apis::parse_application(object); parsed.ok()) out = apis::to_json(*parsed);
+    } else if (auto parsed = apis::parse_project(object); parsed.ok()) {
+      out = apis::to_json(*parsed);
+    }
     out["apiVersion"] = std::string(apis::kApiVersion);
     out.erase("status");
   }

@@ -19,8 +19,9 @@ struct RenderPlan {
 
 Result<RenderPlan> render_plan_for(const apis::Application& app);
 
-// An Application as Ferry stores it: argoproj.io ones (from git or the API) become ferry.dev
-// ones, and every Application lives in Ferry's namespace `ns`. Other objects pass unchanged.
+// An Application or AppProject as Ferry stores it: argoproj.io ones (from git or the API) become
+// ferry.dev ones, and they all live in Ferry's namespace `ns` (an Argo CD app-of-apps repo that
+// holds its AppProjects works unchanged). Other objects pass unchanged.
 nlohmann::json as_ferry_application(const nlohmann::json& object, const std::string& ns);
 
 // The kinds (apiVersion, kind) an app's status lists, each once: where a comparison looks for

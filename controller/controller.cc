@@ -110,6 +110,15 @@ Status Controller::start() {
   apps_ = std::make_unique<kube::Informer>(client_, *resource, informer_options);
   apps_->add_callback([this](const kube::Change& change) { on_app_change(change); });
   apps_->start();
+  // Projects change rarely and every pass checks its app against one: watched, never fetched.
+  if (auto projects = client_->resource_for(std::string(apis::kApiVersion), "AppProject"); projects.ok()) {
+    projects_ = std::make_unique<kube::Informer>(client_, *projects, informer_options);
+    projects_->add_callback([this](const kube::Change& change) { on_project_change(change); });
+    projects_->start();
+  } else {
+    log::warn("AppProjects are not served; every app is checked against the built-in default project",
+              {{"error", projects.status().to_string()}});
+  }
   for (int i = 0; i < std::max(1, options_.workers); ++i) workers_.emplace_back([this] { work_loop(); });
   if (leases_) {
     ShardLeases::Callbacks callbacks;
@@ -142,7 +151,7 @@ void Controller::adopt_shard(int shard) {
 
 bool Controller::shard_busy(int shard) const {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& name : running_operations_) {
+  for (const auto& [name, cancel] : running_operations_) {
     if (shard_of(name, leases_->shards()) == shard) return true;
   }
   return false;
@@ -156,13 +165,18 @@ void Controller::stop() {
   workers_.clear();
   if (leases_) leases_->stop();  // after the last operation: a successor may start at once
   if (apps_) apps_->stop();
+  if (projects_) projects_->stop();
   cache_->stop();
 }
 
-bool Controller::ready() const { return apps_ && apps_->synced(); }
+bool Controller::ready() const { return apps_ && apps_->synced() && (!projects_ || projects_->synced()); }
 
 void Controller::on_app_change(const kube::Change& change) {
   queue_.add(change.key.name);
+  if (text_or(change.object, "/status/operationState/phase", "") == apis::kPhaseTerminating) {
+    std::lock_guard<std::mutex> lock(mu_);  // asked of another replica: end it if it runs here
+    if (auto it = running_operations_.find(change.key.name); it != running_operations_.end()) it->second->cancel();
+  }
   if (leases_) note_finished_elsewhere(change.object);
   // A child's health and sync feed its parent's: look the parent up from the tracking id.
   if (auto parent = reconciler::tracked_app(change.object)) {
@@ -174,6 +188,32 @@ void Controller::on_app_change(const kube::Change& change) {
     for (const auto& [id, listener] : listeners_) listeners.push_back(listener);
   }
   for (const auto& listener : listeners) listener(change);
+}
+
+void Controller::on_project_change(const kube::Change& change) {
+  for (const auto& app : apps_->list(options_.namespace_)) {
+    if (apis::project_of(app) == change.key.name) queue_.add(text_or(app, "/metadata/name", ""));
+  }
+}
+
+Status Controller::terminate_operation(const std::string& name) {
+  auto object = apps_ ? apps_->get(options_.namespace_, name) : std::nullopt;
+  if (!object) return Status::NotFound("application \"" + name + "\" not found");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = running_operations_.find(name); it != running_operations_.end()) {
+      it->second->cancel();
+      return Status::Ok();
+    }
+  }
+  if (owns(name) || text_or(*object, "/status/operationState/phase", "") != apis::kPhaseRunning) {
+    return Status::Invalid("no operation is in progress for application \"" + name + "\"");
+  }
+  // Another replica runs it: say so on the Application, as Argo CD's API server does.
+  Json updated = *object;
+  updated["status"]["operationState"]["phase"] = std::string(apis::kPhaseTerminating);
+  auto written = client_->update_status(updated, {"ferry", false});
+  return written.ok() ? Status::Ok() : written.status();
 }
 
 Result<std::string> Controller::request_sync(const std::string& name, const SyncRequest& request) {

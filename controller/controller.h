@@ -24,6 +24,7 @@
 
 #include "apis/types/application.h"
 #include "apis/types/application_status.h"
+#include "apis/types/project.h"
 #include "controller/work_queue.h"
 #include "kube/cache/cluster_cache.h"
 #include "kube/client/client.h"
@@ -135,6 +136,11 @@ class Controller {
   // The history ID of the operation request_sync() asked for, once it has finished; Timeout when
   // it has not finished within `timeout`, NotFound for an id this process never issued.
   Result<int64_t> wait_request(const std::string& request_id, std::chrono::milliseconds timeout);
+  // Ends the app's running operation, as Argo CD's terminate-op: the step under way finishes,
+  // nothing further is written, no SyncFail hook runs, and the operation ends Failed with
+  // "Operation terminated". Works from any replica (the owner hears it from the Application:
+  // operationState.phase Terminating). NotFound for an unknown app; Invalid when none is running.
+  Status terminate_operation(const std::string& name);
   // Re-applies exactly the manifests of history ID `id`; auto-sync then waits for a new revision.
   // Runs in the caller's thread; `started` (optional) gets the new history ID as soon as the
   // operation is journalled. An app another replica owns is rolled back by that replica (through
@@ -220,6 +226,9 @@ class Controller {
     std::function<void(int64_t)> started;
     std::vector<reconciler::Task> tasks;
     Status plan_error;  // not OK: the plan could not be made; recorded as an Error operation
+    // Not empty: tasks the app's project does not allow; the operation fails before any write.
+    std::vector<reconciler::ResourceResult> refused;
+    std::string refused_message;
   };
 
   void work_loop();
@@ -251,6 +260,13 @@ class Controller {
                                 const OperationRun& run);
   Status ensure_crd();
   void on_app_change(const kube::Change& change);
+  // The app's AppProject (the built-in default when none is stored by that name).
+  Result<apis::Project> project_for(const apis::Application& app) const;
+  // Refuses the tasks the app's project does not allow (project_gate.h) into `run`.
+  void check_project(const apis::Application& app, OperationRun& run) const;
+  void on_project_change(const kube::Change& change);
+  // OK when the app's project exists and allows its repository and destination; else Invalid.
+  Status admitted_by_project(const apis::Application& app) const;
   std::shared_ptr<AppMemory> memory(const std::string& name);
   std::mutex& app_lock(const std::string& name);
 
@@ -260,6 +276,7 @@ class Controller {
 
   std::shared_ptr<kube::ClusterCache> cache_;      // managed objects (label-selected)
   std::unique_ptr<kube::Informer> apps_;           // Applications in options_.namespace_
+  std::unique_ptr<kube::Informer> projects_;       // AppProjects there (null: not served)
   std::unique_ptr<reconciler::LiveView> live_;
   std::unique_ptr<reconciler::RepoCache> repos_;
   std::unique_ptr<reconciler::RenderCache> render_cache_;
@@ -276,7 +293,8 @@ class Controller {
   std::map<std::string, int64_t> finished_requests_;     // request id → history id; guarded by mu_
   std::set<std::string> issued_requests_;                // guarded by mu_
   std::set<std::string> pending_requests_;               // issued, not finished; guarded by mu_
-  std::set<std::string> running_operations_;             // app names; guarded by mu_
+  // Apps whose operation runs here, with what ends it early; guarded by mu_.
+  std::map<std::string, std::shared_ptr<kube::Cancellation>> running_operations_;
   std::condition_variable request_finished_;
   std::map<int, std::function<void(const kube::Change&)>> listeners_;  // guarded by mu_
   int next_listener_ = 1;                                              // guarded by mu_

@@ -10,6 +10,7 @@
 #include "controller/app_source.h"
 #include "controller/controller.h"
 #include "controller/policy_gate.h"
+#include "controller/project_gate.h"
 #include "reconciler/sync/plan.h"
 
 namespace ferry::controller {
@@ -59,6 +60,12 @@ apis::ResourceResult status_result(const reconciler::ResourceResult& r) {
   out.hook_phase = r.hook_phase;
   out.sync_phase = reconciler::phase_name(r.phase);
   return out;
+}
+
+// The same result as the ledger records it (its manifest digest is added once stored).
+store::ResourceResult ledger_result(const apis::ResourceResult& r) {
+  return {r.group, r.version, r.kind, r.namespace_, r.name, r.status, r.message, r.sync_phase, r.hook_type,
+          r.hook_phase, ""};
 }
 
 std::string source_type(reconciler::RendererKind kind) {
@@ -120,6 +127,10 @@ void Controller::reconcile(const std::string& name) {
     memory_.erase(name);
     return;
   }
+  if (projects_ && !projects_->synced()) {  // an unknown project is not a missing one
+    queue_.add_after(name, std::chrono::milliseconds(100));
+    return;
+  }
   auto mem = memory(name);
   auto parsed_status = apis::parse_application_status(object->value("status", Json()));
   apis::ApplicationStatus status = parsed_status.ok() ? *parsed_status : apis::ApplicationStatus{};
@@ -174,12 +185,19 @@ void Controller::reconcile(const std::string& name) {
 
   auto invalid = apis::validate_application(app);
   if (!invalid.ok()) return fail(apis::kConditionInvalidSpecError, invalid.message());
-  apis::remove_condition(status.conditions, apis::kConditionInvalidSpecError);
   if (!app.spec.destination.server.empty() && !apis::targets_local_cluster(app)) {
     return fail(apis::kConditionInvalidSpecError,
                 "spec.destination.server " + app.spec.destination.server +
                     ": Ferry deploys to the cluster it runs in (https://kubernetes.default.svc)");
   }
+
+  auto project = project_for(app);
+  if (!project.ok()) return fail(apis::kConditionInvalidSpecError, project.status().message());
+  if (Status allowed = allows_app(*project, app); !allowed.ok()) {
+    return fail(apis::kConditionInvalidSpecError, allowed.message());
+  }
+  // Only now: fail() logs a problem once, when its condition is not already there.
+  apis::remove_condition(status.conditions, apis::kConditionInvalidSpecError);
 
   // App of apps: refuse to run an app that is its own ancestor.
   {
@@ -479,8 +497,23 @@ Result<int64_t> Controller::run_sync(const apis::Application& app, Json& object,
     run.plan_error = tasks.status();
   } else {
     run.tasks = std::move(*tasks);
+    check_project(app, run);
   }
   return run_operation(app, object, status, run);
+}
+
+Result<apis::Project> Controller::project_for(const apis::Application& app) const {
+  return find_project(app, projects_ ? projects_->list(options_.namespace_) : std::vector<Json>{});
+}
+
+void Controller::check_project(const apis::Application& app, OperationRun& run) const {
+  auto project = project_for(app);
+  if (!project.ok()) {
+    run.plan_error = project.status();
+    return;
+  }
+  run.refused = refuse_unpermitted(*project, app, run.tasks);
+  if (!run.refused.empty()) run.refused_message = refused_message(*project, run.refused.size());
 }
 
 Result<int64_t> Controller::run_operation(const apis::Application& app, Json& object,
@@ -501,9 +534,11 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
     return id.status();
   }
   ++syncs_;
+  auto terminate = std::make_shared<kube::Cancellation>();
+  const int stop_ends_it = cancel_.on_cancel([terminate] { terminate->cancel(); });
   {
     std::lock_guard<std::mutex> lock(mu_);
-    running_operations_.insert(app.metadata.name);
+    running_operations_[app.metadata.name] = terminate;
   }
   log::info(run.kind + " started", {{"app", app.key()}, {"revision", run.revision}, {"operation", std::to_string(*id)},
                                     {"initiated_by", run.initiated_by}, {"dry_run", run.dry_run ? "true" : "false"}});
@@ -544,6 +579,13 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
   if (!run.plan_error.ok()) {
     result.phase = reconciler::OperationPhase::kError;
     result.message = run.plan_error.message();
+  } else if (!run.refused.empty()) {
+    result.phase = reconciler::OperationPhase::kFailed;
+    result.message = run.refused_message;
+    result.resources = run.refused;
+    std::vector<store::ResourceResult> refused;
+    for (const auto& r : run.refused) refused.push_back(ledger_result(status_result(r)));
+    (void)store_->record_resource_results(*id, refused);
   } else {
     // Results reach the ledger in batches (one transaction each) and the status at most once a
     // second; both are flushed again when the run ends.
@@ -577,11 +619,10 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
     options.health_timeout = options_.health_timeout;
     options.poll_interval = options_.poll_interval;
     options.wave_delay = options_.wave_delay;
-    options.cancel = &cancel_;
+    options.cancel = terminate.get();
     options.on_result = [&](const reconciler::ResourceResult& r) {  // serialised by the runner
       apis::ResourceResult shown = status_result(r);
-      pending.push_back({shown.group, shown.version, shown.kind, shown.namespace_, shown.name, shown.status,
-                         shown.message, shown.sync_phase, shown.hook_type, shown.hook_phase, ""});
+      pending.push_back(ledger_result(shown));
       pending_manifests.push_back(r.applied.is_object() ? r.applied : Json());
       state.sync_result->resources.push_back(std::move(shown));
       auto now = Clock::now();
@@ -644,6 +685,7 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
   updated["status"] = apis::to_json(status);
   updated["status"]["reconciledAt"] = now_rfc3339();
   if (auto written = client_->update_status(updated, {"ferry", false}); written.ok()) object = std::move(*written);
+  cancel_.forget(stop_ends_it);
   {
     std::lock_guard<std::mutex> lock(mu_);
     running_operations_.erase(app.metadata.name);
@@ -773,8 +815,12 @@ Result<int64_t> Controller::rollback_locked(const std::string& name, int64_t id,
   run.started = std::move(started);
   run.clear_operation_field = !info.empty();  // asked for through the `operation` field
   run.info = std::move(info);
-  if (tasks.ok()) run.tasks = std::move(*tasks);
-  else run.plan_error = tasks.status();
+  if (tasks.ok()) {
+    run.tasks = std::move(*tasks);
+    check_project(*app, run);
+  } else {
+    run.plan_error = tasks.status();
+  }
   auto ran = run_operation(*app, *object, status, run);
   if (!ran.ok()) return ran;
   // Auto-sync would undo the rollback at once: pin until git moves past the current revision.

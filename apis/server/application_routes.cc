@@ -1,5 +1,5 @@
-// /api/v1/applications: list, get, create, update, delete, and per app sync, refresh, diff, plan,
-// history, rollback, resource tree, events and revision metadata (docs/api.md).
+// /api/v1/applications: list, get, create, update, delete, and per app sync, terminate, refresh,
+// diff, plan, history, rollback, resource tree, events and revision metadata (docs/api.md).
 #include <algorithm>
 
 #include "kube/machinery/group_version.h"
@@ -256,6 +256,14 @@ http::Response ApiServer::application(http::Request& request, const std::vector<
     if (method != "POST") return error_response(405, "MethodNotAllowed", "use POST");
     if (auto denied = require("rollback")) return *denied;
     return rollback(request, name, caller);
+  }
+  if (sub == "operation") {  // Argo CD's terminate-op
+    if (method != "DELETE") return error_response(405, "MethodNotAllowed", "use DELETE");
+    if (auto denied = require("sync")) return *denied;
+    Status terminated = controller_.terminate_operation(name);
+    if (!terminated.ok()) return error_response(terminated);
+    audit("app.terminate", "terminated the running operation of " + name);
+    return json_response(200, Json::object());
   }
   if (sub == "refresh") {
     if (method != "POST") return error_response(405, "MethodNotAllowed", "use POST");

@@ -249,6 +249,13 @@ TEST_F(ApiProcess, BadInputGetsAClearFourHundredAndNothingBreaks) {
 
   r = call("POST", "/api/v1/applications", admin, Json{{"metadata", {{"name", "nosource"}}}, {"spec", {{"project", 5}}}});
   EXPECT_EQ(r.status, 400) << r.body;
+  Json orphan = app_spec("orphan", false);
+  orphan["spec"]["project"] = "no-such-project";
+  r = call("POST", "/api/v1/applications", admin, orphan);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(Json::parse(r.body).value("message", ""),
+            "application references project \"no-such-project\", which does not exist");
+  EXPECT_NE(sim.kubectl({"get", "applications.ferry.dev", "orphan", "-n", "ferry"}).exit_code, 0);
   r = call("POST", "/api/v1/applications/web/rollback", admin, {{"id", "seven"}});
   EXPECT_TRUE(r.status == 400 || r.status == 404);
   r = call("GET", "/api/v1/nothing-here", admin);

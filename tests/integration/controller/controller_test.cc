@@ -6,8 +6,7 @@
 #include <thread>
 
 #include "store/store.h"
-#include "tests/support/git_server.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/integration/controller/controller_process.h"
 
 namespace ferry::testing {
 namespace {
@@ -30,63 +29,6 @@ spec:
       - name: web
         image: nginx:1.27
 )";
-
-std::string application(const std::string& name, const std::string& repo, const std::string& path,
-                        const std::string& extra_spec = "", const std::string& api_version = "ferry.dev/v1alpha1") {
-  return "apiVersion: " + api_version + "\nkind: Application\nmetadata:\n  name: " + name +
-         "\n  namespace: ferry\nspec:\n  project: default\n  source:\n    repoURL: " + repo +
-         "\n    targetRevision: main\n    path: " + path +
-         "\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: default\n" + extra_spec;
-}
-
-constexpr const char* kNamespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ferry\n";
-constexpr const char* kAutomated = "  syncPolicy:\n    automated:\n      prune: true\n      selfHeal: true\n";
-
-class ControllerProcess : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(sim.ok()) << sim.error();
-    ASSERT_EQ(sim.kubectl({"apply", "-f", "-"}, kNamespace).exit_code, 0);
-    upstream = std::make_unique<UpstreamRepo>(dir.path(), "config");
-  }
-
-  void start_controller() {
-    controller = std::make_unique<ChildProcess>();
-    ASSERT_TRUE(controller->start({ferry_bin(), "controller", "--kubeconfig", sim.kubeconfig(), "--namespace", "ferry",
-                                   "--data-dir", dir.path() + "/data", "--listen", "127.0.0.1:0", "--resync-seconds",
-                                   "2", "--resync-jitter-seconds", "0", "--health-poll-ms", "100", "--wave-delay-ms",
-                                   "0", "--kube-qps", "0"},
-                                  {{"HOME", dir.path()}}));
-    ASSERT_TRUE(controller->wait_for_output("ferry controller ready", 60s)) << controller->output();
-  }
-
-  std::string app_field(const std::string& name, const std::string& jsonpath) {
-    return sim.kubectl({"get", "applications.ferry.dev", name, "-n", "ferry", "-o", "jsonpath=" + jsonpath}).out;
-  }
-
-  // Polls until the app's sync and health read as wanted; the loop only bounds a hang.
-  bool wait_for(const std::string& name, const std::string& sync, const std::string& health, int seconds = 90) {
-    for (int i = 0; i < seconds * 5; ++i) {
-      if (app_field(name, "{.status.sync.status}/{.status.health.status}") == sync + "/" + health) return true;
-      std::this_thread::sleep_for(200ms);
-    }
-    return false;
-  }
-
-  bool exists(const std::string& resource, const std::string& name, const std::string& ns = "default") {
-    return sim.kubectl({"get", resource, name, "-n", ns, "-o", "name"}).exit_code == 0;
-  }
-
-  std::string debug(const std::string& name) {
-    return sim.kubectl({"get", "applications.ferry.dev", name, "-n", "ferry", "-o", "yaml"}).out + "\n--- controller:\n" +
-           (controller ? controller->output() : "");
-  }
-
-  SimProcess sim{true, 100};
-  TempDir dir;
-  std::unique_ptr<UpstreamRepo> upstream;
-  std::unique_ptr<ChildProcess> controller;
-};
 
 TEST_F(ControllerProcess, AnAutomatedAppReachesSyncedAndHealthyAndKubectlShowsIt) {
   upstream->commit({{"apps/web/deploy.yaml", kDeployment},
@@ -384,6 +326,74 @@ TEST_F(ControllerProcess, AnAppWithWrongTypesIsReportedAndMetricsStillAnswer) {
   auto metrics = run_command({"curl", "-s", "-w", "\n%{http_code}", "http://127.0.0.1:" + std::string(m[1]) + "/metrics"});
   EXPECT_NE(metrics.out.find("name=\"bad\",project=\"default\",repo=\"\""), std::string::npos) << metrics.out;
   EXPECT_EQ(metrics.out.substr(metrics.out.rfind('\n') + 1), "200");
+}
+
+}  // namespace
+}  // namespace ferry::testing
+
+namespace ferry::testing {
+namespace {
+
+// `ferry app terminate-op` → the API → the controller: a sync waiting on a wave ends at once,
+// Failed "Operation terminated", and the next wave never runs.
+TEST_F(ControllerProcess, TerminateOpEndsARunningSyncAndTheNextWaveNeverRuns) {
+  SimProcess slow{true, 600000};  // Deployments become ready after 10 minutes: the wave waits
+  ASSERT_TRUE(slow.ok()) << slow.error();
+  ASSERT_EQ(slow.kubectl({"apply", "-f", "-"}, kNamespace).exit_code, 0);
+  upstream->commit({{"apps/slow/deploy.yaml", kDeployment},
+                    {"apps/slow/late.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: late\n  annotations:\n"
+                                            "    ferry.dev/sync-wave: \"1\"\ndata:\n  k: v\n"}});
+  dir.write("admin.password", "terminate-me-not\n");
+  controller = std::make_unique<ChildProcess>();
+  ASSERT_TRUE(controller->start({ferry_bin(), "controller", "--kubeconfig", slow.kubeconfig(), "--namespace", "ferry",
+                                 "--data-dir", dir.path() + "/data", "--listen", "127.0.0.1:0", "--admin-password-file",
+                                 dir.file("admin.password"), "--health-poll-ms", "100", "--kube-qps", "0"},
+                                {{"HOME", dir.path()}}));
+  ASSERT_TRUE(controller->wait_for_output("ferry controller ready", 60s)) << controller->output();
+  std::smatch m;
+  std::string out = controller->output();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(http://(127\.0\.0\.1:\d+))")));
+  const std::map<std::string, std::string> env = {{"XDG_CONFIG_HOME", dir.path() + "/cli"}};
+  auto login = run_command({ferry_bin(), "login", m[1].str(), "--plaintext", "--username", "admin", "--password",
+                            "terminate-me-not"}, env);
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+
+  auto idle = run_command({ferry_bin(), "app", "terminate-op", "slow"}, env);
+  EXPECT_NE(idle.exit_code, 0);  // no such app yet
+  // Manual sync: no self-heal or retry may start another operation after the terminate.
+  ASSERT_EQ(slow.kubectl({"apply", "-f", "-"}, application("slow", upstream->file_url(), "apps/slow")).exit_code, 0);
+  CommandResult sync;
+  for (int i = 0; i < 100 && sync.exit_code != 0; ++i) {  // until the controller's watch has the app
+    sync = run_command({ferry_bin(), "app", "sync", "slow", "--async"}, env);
+    if (sync.exit_code != 0) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  std::string phase;
+  for (int i = 0; i < 300 && phase != "Running/web"; ++i) {
+    phase = slow.kubectl({"get", "applications.ferry.dev", "slow", "-n", "ferry", "-o",
+                          "jsonpath={.status.operationState.phase}/{.status.operationState.syncResult.resources[0].name}"})
+                .out;
+    if (phase != "Running/web") std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(phase, "Running/web") << controller->output();
+
+  auto terminated = run_command({ferry_bin(), "app", "terminate-op", "slow"}, env);
+  EXPECT_EQ(terminated.exit_code, 0) << terminated.err;
+  EXPECT_NE(terminated.out.find("operation terminating"), std::string::npos) << terminated.out;
+  std::string ended;
+  for (int i = 0; i < 300 && ended.rfind("Failed", 0) != 0; ++i) {
+    ended = slow.kubectl({"get", "applications.ferry.dev", "slow", "-n", "ferry", "-o",
+                          "jsonpath={.status.operationState.phase}: {.status.operationState.message}"})
+                .out;
+    if (ended.rfind("Failed", 0) != 0) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(ended, "Failed: Operation terminated") << controller->output();
+  EXPECT_NE(slow.kubectl({"get", "configmap", "late", "-o", "name"}).exit_code, 0);  // wave 1 never ran
+
+  // Nothing runs now: terminating again is refused with the reason.
+  auto again = run_command({ferry_bin(), "app", "terminate-op", "slow"}, env);
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.err.find("no operation is in progress"), std::string::npos) << again.err;
 }
 
 }  // namespace
