@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib/sim.sh
+. bench/lib/controller.sh
 KUBECTL=${FERRY_KUBECTL:-/opt/ferry/tools/kubectl}
 APPS=${APPS:-${BENCH_QUICK:+200}}; APPS=${APPS:-1000}
 RESYNC=10
@@ -71,32 +72,19 @@ start_controller() {
   for _ in $(seq 1 300); do grep -q "controller ready" "$W/controller.log" && return 0; sleep 0.1; done
   echo "bench: ferry controller did not start: $(cat "$W/controller.log")" >&2; return 1
 }
-count_apps() {  # apps whose status matches $1 (a grep pattern over "sync/health")
-  k get applications.ferry.dev -n ferry -o jsonpath='{range .items[*]}{.status.sync.status}/{.status.health.status}{"\n"}{end}' |
-    grep -c "$1" || true
-}
-wait_apps() {  # $1 pattern; prints seconds since $2
-  for _ in $(seq 1 1200); do
-    [ "$(count_apps "$1")" -ge "$APPS" ] && { awk -v a="$2" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; return 0; }
-    sleep 0.5
-  done
-  echo "timeout"
-}
 
 start=$(date +%s.%N)
 start_controller
 k apply -f "$W/applications.yaml" > /dev/null
 cold=$(wait_apps '^Synced/Healthy$' "$start")
-peak_kib=$(awk '/VmHWM/ { print $2 }' "/proc/$CONTROLLER_PID/status")
-peak_mib=$(awk -v k="$peak_kib" 'BEGIN { printf "%.0f", k / 1024 }')
+peak_mib=$(peak_rss_mib "$CONTROLLER_PID")
 
 # Steady state: two refresh cycles with nothing changed.
-ticks() { awk '{ print $14 + $15 }' "/proc/$CONTROLLER_PID/stat"; }
 k create --raw /sim/stats/reset -f - <<< '{}' > /dev/null
-t0=$(ticks); s0=$(date +%s.%N)
+t0=$(cpu_ticks "$CONTROLLER_PID"); s0=$(date +%s.%N)
 sleep $((2 * RESYNC))
-t1=$(ticks); s1=$(date +%s.%N)
-requests=$(k get --raw /sim/stats | python3 -c 'import json,sys; d=json.load(sys.stdin)["requests"]; print(sum(n for verb, by in d.items() if verb != "watch" for n in by.values()))')
+t1=$(cpu_ticks "$CONTROLLER_PID"); s1=$(date +%s.%N)
+requests=$(api_requests)
 cpu=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v a="$s0" -v b="$s1" 'BEGIN { printf "%.1f", 100 * t / hz / (b - a) }')
 
 # Restart: every app has status again (it kept it on the CR; the new process must re-check).

@@ -14,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib/sim.sh
 . bench/lib/postgres.sh
+. bench/lib/controller.sh
 KUBECTL=${FERRY_KUBECTL:-/opt/ferry/tools/kubectl}
 APPS=${APPS:-${BENCH_QUICK:+1000}}; APPS=${APPS:-10000}
 W=$(mktemp -d)
@@ -27,26 +28,9 @@ cleanup() {
 trap cleanup EXIT
 k() { HOME=$W "$KUBECTL" --kubeconfig "$SIM_KUBECONFIG" "$@"; }
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@ferry.dev GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@ferry.dev
-seconds_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 start_postgres
-python3 - "$W" "$APPS" <<'PY'
-import os, sys
-root, apps = sys.argv[1], int(sys.argv[2])
-os.makedirs(f"{root}/repo/apps")
-with open(f"{root}/applications.yaml", "w") as out:
-    for i in range(apps):
-        n = f"app-{i:05d}"
-        os.makedirs(f"{root}/repo/apps/{n}")
-        open(f"{root}/repo/apps/{n}/cm.yaml", "w").write(
-            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {n}\n  namespace: default\ndata:\n  k: v1\n")
-        out.write(f"---\napiVersion: ferry.dev/v1alpha1\nkind: Application\nmetadata:\n  name: {n}\n  namespace: ferry\n"
-                  f"spec:\n  source:\n    repoURL: file://{root}/repo.git\n    targetRevision: main\n    path: apps/{n}\n"
-                  f"  destination:\n    server: https://kubernetes.default.svc\n    namespace: default\n"
-                  f"  syncPolicy:\n    automated:\n      prune: true\n")
-PY
-git init -q -b main "$W/repo" && git -C "$W/repo" add -A && git -C "$W/repo" commit -qm apps
-git clone -q --bare "$W/repo" "$W/repo.git"
+write_configmap_apps "$W" "$APPS"
 
 # start_replica NAME STORE_URL [flags...]: a controller in the background; its pid is appended to PIDS.
 start_replica() {
@@ -63,10 +47,6 @@ stop_replicas() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   PIDS=()
-}
-count_synced() {
-  k get applications.ferry.dev -n ferry -o jsonpath='{range .items[*]}{.status.sync.status}/{.status.health.status}{"\n"}{end}' |
-    grep -c '^Synced/Healthy$' || true
 }
 fresh_cluster() {
   stop_sim || true
@@ -121,17 +101,13 @@ cold_sync() {  # $1 = label, then replica count and flags; sets TOOK (s) and PEA
   local start
   start=$(date +%s.%N)
   k apply -f "$W/applications.yaml" > /dev/null
-  TOOK=timeout
-  for _ in $(seq 1 2400); do
-    [ "$(count_synced)" -ge "$APPS" ] && { TOOK=$(seconds_since "$start"); break; }
-    sleep 0.5
-  done
-  local rss=0 r
+  TOOK=$(wait_apps '^Synced/Healthy$' "$start")
+  local p r
+  PEAK=0
   for p in "${PIDS[@]}"; do
-    r=$(awk '/VmHWM/ { print $2 }' "/proc/$p/status")
-    [ "$r" -gt "$rss" ] && rss=$r
+    r=$(peak_rss_mib "$p")
+    [ "$r" -gt "$PEAK" ] && PEAK=$r
   done
-  PEAK=$((rss / 1024))
   stop_replicas
 }
 cold_sync single 1
