@@ -63,19 +63,16 @@ bool Informer::wait_synced(std::chrono::milliseconds timeout) const {
 
 std::optional<Json> Informer::get(const std::string& namespace_, const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = objects_.find(namespace_ + "/" + name);
-  if (it == objects_.end()) return std::nullopt;
-  return Json::parse(it->second.json);
+  const StoredObject* object = objects_.find(namespace_ + "/" + name);
+  if (!object) return std::nullopt;
+  return Json::parse(object->json());
 }
 
 std::vector<Json> Informer::list(const std::string& namespace_) const {
   std::vector<Json> out;
+  const std::string prefix = namespace_.empty() ? "" : namespace_ + "/";
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = namespace_.empty() ? objects_.begin() : objects_.lower_bound(namespace_ + "/");
-  for (; it != objects_.end(); ++it) {
-    if (!namespace_.empty() && it->first.compare(0, namespace_.size() + 1, namespace_ + "/") != 0) break;
-    out.push_back(Json::parse(it->second.json));
-  }
+  objects_.for_each_with_prefix(prefix, [&](const StoredObject& object) { out.push_back(Json::parse(object.json())); });
   return out;
 }
 
@@ -83,27 +80,24 @@ std::vector<std::pair<std::string, std::string>> Informer::versions(const std::s
   std::vector<std::pair<std::string, std::string>> out;
   const std::string prefix = namespace_ + "/";
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto it = objects_.lower_bound(prefix); it != objects_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
-       ++it) {
-    out.emplace_back(it->first.substr(prefix.size()), it->second.resource_version);
-  }
+  objects_.for_each_with_prefix(prefix, [&](const StoredObject& object) {
+    out.emplace_back(object.key().substr(prefix.size()), object.version());
+  });
   return out;
 }
 
 std::vector<Json> Informer::with_label(const std::string& value) const {
   std::vector<Json> out;
   std::lock_guard<std::mutex> lock(mu_);
-  auto found = by_label_.find(value);
-  if (found == by_label_.end()) return out;
-  for (const auto& key : found->second) out.push_back(Json::parse(objects_.at(key).json));
+  objects_.for_each_with_label(value, [&](const StoredObject& object) { out.push_back(Json::parse(object.json())); });
   return out;
 }
 
 std::vector<std::string> Informer::names_with_label(const std::string& value) const {
+  std::vector<std::string> out;
   std::lock_guard<std::mutex> lock(mu_);
-  auto found = by_label_.find(value);
-  if (found == by_label_.end()) return {};
-  return {found->second.begin(), found->second.end()};
+  objects_.for_each_with_label(value, [&](const StoredObject& object) { out.emplace_back(object.key()); });
+  return out;
 }
 
 size_t Informer::size() const {
@@ -113,7 +107,7 @@ size_t Informer::size() const {
 
 size_t Informer::stored_bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return stored_bytes_;
+  return objects_.bytes();
 }
 
 std::string Informer::resource_version() const {
@@ -136,24 +130,20 @@ std::string Informer::key_of(const Json& object) const {
   return (resource_.namespaced ? string_at(meta, "namespace") : "") + "/" + string_at(meta, "name");
 }
 
-ObjectKey Informer::object_key(const std::string& key) const {
+ObjectKey Informer::object_key(std::string_view key) const {
   auto slash = key.find('/');
-  return {resource_.group, resource_.kind, key.substr(0, slash), key.substr(slash + 1)};
+  return {resource_.group, resource_.kind, std::string(key.substr(0, slash)), std::string(key.substr(slash + 1))};
 }
 
-void Informer::index_add(const std::string& label, const std::string& key) {
-  if (!label.empty()) by_label_[label].insert(key);
+StoredObject::Ptr Informer::store_form(const Json& object) const {
+  const Json& meta = metadata_of(object);
+  std::string label;
+  auto labels = meta.find("labels");
+  if (labels != meta.end() && labels->is_object()) label = string_at(*labels, options_.index_label.c_str());
+  return StoredObject::make(key_of(object), label, string_at(meta, "resourceVersion"), object.dump());
 }
 
-void Informer::index_remove(const std::string& label, const std::string& key) {
-  if (label.empty()) return;
-  auto it = by_label_.find(label);
-  if (it == by_label_.end()) return;
-  it->second.erase(key);
-  if (it->second.empty()) by_label_.erase(it);
-}
-
-void Informer::notify(ChangeType type, const std::string& key, const Json& object) {
+void Informer::notify(ChangeType type, std::string_view key, const Json& object) {
   if (callbacks_.empty()) return;
   Change change{type, object_key(key), object};
   for (const auto& callback : callbacks_) callback(change);
@@ -211,40 +201,14 @@ bool Informer::relist() {
   ListOptions list_options;
   list_options.label_selector = options_.label_selector;
   list_options.limit = options_.page_size;
-  // Only the versions: copying the stored objects would double the cache for a moment.
-  std::map<std::string, std::string> old;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [key, entry] : objects_) old.emplace(key, entry.resource_version);
-  }
-  struct Pending {
-    ChangeType type;
-    std::string key;
-    std::string deleted_json;  // for kDeleted: the last known object; others are read after the swap
-  };
-  std::vector<Pending> changes;  // reported after the swap, so readers already see them
-  std::map<std::string, Entry> fresh;
-  size_t bytes = 0;
+  ObjectStore fresh;
   // Page by page: each object becomes compact text at once, so a relist never holds every
   // parsed object (a parsed document costs ~10x its text).
   auto listed = client_->list_pages(collection, list_options, [&](Json& items) {
     for (auto& item : items) {
       item["apiVersion"] = api_version;
       item["kind"] = resource_.kind;
-      std::string key = key_of(item);
-      const Json& meta = metadata_of(item);
-      Entry entry{item.dump(), "", string_at(meta, "resourceVersion")};
-      auto labels = meta.find("labels");
-      if (labels != meta.end() && labels->is_object()) entry.label = string_at(*labels, options_.index_label.c_str());
-      auto before = old.find(key);
-      std::optional<ChangeType> change = ChangeType::kAdded;
-      if (before != old.end()) {
-        change = before->second == entry.resource_version ? std::nullopt : std::optional(ChangeType::kModified);
-        old.erase(before);
-      }
-      if (change && !callbacks_.empty()) changes.push_back({*change, key, ""});
-      bytes += entry.json.size() + key.size();
-      fresh.emplace(std::move(key), std::move(entry));
+      fresh.put(store_form(item));
     }
   });
   if (!listed.ok()) {
@@ -253,37 +217,29 @@ bool Informer::relist() {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    objects_.swap(fresh);  // `fresh` now holds the previous objects: the deleted ones' last state
-    if (!callbacks_.empty()) {
-      for (const auto& [key, version] : old) {
-        auto last = fresh.find(key);
-        changes.push_back({ChangeType::kDeleted, key, last == fresh.end() ? "" : std::move(last->second.json)});
-      }
-    }
-    by_label_.clear();
-    for (const auto& [key, entry] : objects_) index_add(entry.label, key);
-    stored_bytes_ = bytes;
+    objects_.swap(fresh);  // `fresh` now holds the previous objects, to tell what changed
     version_ = *listed;
     synced_ = true;
     error_ = Status::Ok();
   }
   cv_.notify_all();
   ++lists_;
-  for (const auto& change : changes) {
-    if (change.type == ChangeType::kDeleted) {
-      notify(change.type, change.key, Json::parse(change.deleted_json));
-      continue;
-    }
-    std::string text;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = objects_.find(change.key);
-      if (it == objects_.end()) continue;
-      text = it->second.json;
-    }
-    notify(change.type, change.key, Json::parse(text));
-  }
+  notify_relisted(fresh);
   return true;
+}
+
+void Informer::notify_relisted(const ObjectStore& before) {
+  if (callbacks_.empty()) return;
+  // Reported after the swap, so readers already see the changes. Only this thread writes
+  // objects_, so it reads without the lock while callbacks run.
+  objects_.for_each_with_prefix("", [&](const StoredObject& object) {
+    const StoredObject* old = before.find(object.key());
+    if (old && old->version() == object.version()) return;
+    notify(old ? ChangeType::kModified : ChangeType::kAdded, object.key(), Json::parse(object.json()));
+  });
+  before.for_each_with_prefix("", [&](const StoredObject& old) {
+    if (!objects_.find(old.key())) notify(ChangeType::kDeleted, old.key(), Json::parse(old.json()));
+  });
 }
 
 Status Informer::watch_once() {
@@ -316,45 +272,27 @@ Status Informer::watch_once() {
 }
 
 void Informer::upsert(const Json& object) {
-  std::string key = key_of(object);
-  const Json& meta = metadata_of(object);
-  Entry entry{object.dump(), "", string_at(meta, "resourceVersion")};
-  auto labels = meta.find("labels");
-  if (labels != meta.end() && labels->is_object()) entry.label = string_at(*labels, options_.index_label.c_str());
-  ChangeType type = ChangeType::kAdded;
+  StoredObject::Ptr stored = store_form(object);
+  std::string_view key = stored->key();  // stays valid: only this thread replaces or erases it
+  StoredObject::Ptr replaced;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = objects_.find(key);
-    if (it != objects_.end()) {
-      type = ChangeType::kModified;
-      index_remove(it->second.label, key);
-      stored_bytes_ -= it->second.json.size() + key.size();
-      it->second = std::move(entry);
-    } else {
-      it = objects_.emplace(key, std::move(entry)).first;
-    }
-    index_add(it->second.label, key);
-    stored_bytes_ += it->second.json.size() + key.size();
-    if (!it->second.resource_version.empty()) version_ = it->second.resource_version;
+    if (!stored->version().empty()) version_ = stored->version();
+    replaced = objects_.put(std::move(stored));
   }
-  notify(type, key, object);
+  notify(replaced ? ChangeType::kModified : ChangeType::kAdded, key, object);
 }
 
 void Informer::erase(const Json& object) {
   std::string key = key_of(object);
-  std::optional<Json> last;
+  StoredObject::Ptr removed;
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::string version = string_at(metadata_of(object), "resourceVersion");
     if (!version.empty()) version_ = version;
-    auto it = objects_.find(key);
-    if (it == objects_.end()) return;
-    if (!callbacks_.empty()) last = Json::parse(it->second.json);
-    index_remove(it->second.label, key);
-    stored_bytes_ -= it->second.json.size() + key.size();
-    objects_.erase(it);
+    removed = objects_.erase(key);
   }
-  if (last) notify(ChangeType::kDeleted, key, *last);
+  if (removed && !callbacks_.empty()) notify(ChangeType::kDeleted, key, Json::parse(removed->json()));
 }
 
 }  // namespace ferry::kube

@@ -2,8 +2,8 @@
 // selector), kept by LIST then WATCH from the list's resourceVersion. A watch that ends is resumed
 // from the last version seen (bookmarks keep it fresh); 410 Gone or repeated failures relist, and
 // a relist reports what changed while the watch was down. Objects are stored as compact JSON text
-// (about their raw size) and parsed on read, because a watch cache of parsed documents is where
-// GitOps controllers spend their memory.
+// in one allocation each (kube/cache/object_store.h, about their raw size) and parsed on read,
+// because a watch cache of parsed documents is where GitOps controllers spend their memory.
 // Thread-safe: readers may call from any thread while the informer's own thread updates it.
 // Callbacks run on that thread, outside the informer's lock, in event order.
 #pragma once
@@ -18,10 +18,12 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "kube/cache/object_store.h"
 #include "kube/client/cancellation.h"
 #include "kube/client/client.h"
 
@@ -84,31 +86,25 @@ class Informer {
 
   const ResourceInfo& resource() const { return resource_; }
   size_t size() const;
-  // Bytes held for the objects themselves (their JSON text and keys).
+  // Bytes held for the objects themselves (their JSON text, keys and record headers).
   size_t stored_bytes() const;
   std::string resource_version() const;
   uint64_t lists() const { return lists_; }  // full LISTs done so far (1 after the first sync)
   Status last_error() const;
 
  private:
-  struct Entry {
-    std::string json;   // compact JSON text of the object
-    std::string label;  // value of options_.index_label, "" when absent
-    std::string resource_version;
-  };
-
   void run();
   bool relist();                       // false when it failed (error recorded)
   Status watch_once();                 // one watch from version_
   void upsert(const Json& object);     // an ADDED/MODIFIED event
   void erase(const Json& object);      // a DELETED event
-  void notify(ChangeType type, const std::string& key, const Json& object);
+  void notify(ChangeType type, std::string_view key, const Json& object);
+  void notify_relisted(const ObjectStore& before);  // what a relist changed, against `before`
   bool sleep_for(std::chrono::milliseconds delay);  // false when stopped meanwhile
   void set_error(Status status);
   std::string key_of(const Json& object) const;
-  ObjectKey object_key(const std::string& key) const;
-  void index_add(const std::string& label, const std::string& key);
-  void index_remove(const std::string& label, const std::string& key);
+  ObjectKey object_key(std::string_view key) const;
+  StoredObject::Ptr store_form(const Json& object) const;  // `object` as the cache keeps it
 
   std::shared_ptr<Client> client_;
   const ResourceInfo resource_;
@@ -117,9 +113,9 @@ class Informer {
 
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
-  std::map<std::string, Entry> objects_;                         // by "ns/name"; guarded by mu_
-  std::unordered_map<std::string, std::set<std::string>> by_label_;  // label value → keys; guarded
-  size_t stored_bytes_ = 0;                                      // guarded by mu_
+  // By "ns/name" and by index label. Guarded by mu_ for readers; only the informer's own thread
+  // writes it, so that thread may read it without the lock.
+  ObjectStore objects_;
   std::string version_;                                          // last resourceVersion; guarded
   Status error_;                                                 // guarded by mu_
   bool synced_ = false;                                          // guarded by mu_
