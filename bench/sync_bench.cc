@@ -1,7 +1,8 @@
 // ferry_sync_bench: one sync of a rendered app through the engine (compare against live state,
 // plan, server-side apply, health gate) for bench/scenarios/50-sync.sh (issue #5).
 //   ferry_sync_bench --kubeconfig K --dir DIR --app NAME
-// Prints "sync_seconds S", "objects N" and "phase P".
+// Prints "sync_seconds S" (and where it went: compare_seconds, write_seconds, health_seconds),
+// "objects N", "phase P" and "requests VERB CODE N" per kind of request sent.
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   request.rendered = rendered;
   request.diff.views_when_synced = false;
   auto compared = reconciler::compare(request, *live);
+  auto compared_at = std::chrono::steady_clock::now();
   if (!compared.ok()) {
     std::cerr << compared.status().to_string() << "\n";
     return 1;
@@ -61,9 +63,18 @@ int main(int argc, char** argv) {
   if (!plan.ok()) return 1;
   reconciler::RunOptions run_options;
   run_options.poll_interval = std::chrono::milliseconds(50);
+  // When the last wave's writes end, the rest of the sync is its health gate.
+  auto written_at = start;
+  run_options.on_wave_written = [&] { written_at = std::chrono::steady_clock::now(); };
   auto result = reconciler::SyncRunner(*client).run(*plan, run_options);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "sync_seconds " << seconds << "\nobjects " << rendered.size() << "\nphase "
+  auto end = std::chrono::steady_clock::now();
+  auto seconds = [](auto from, auto to) { return std::chrono::duration<double>(to - from).count(); };
+  std::cout << "sync_seconds " << seconds(start, end) << "\ncompare_seconds " << seconds(start, compared_at)
+            << "\nwrite_seconds " << seconds(compared_at, written_at) << "\nhealth_seconds "
+            << seconds(written_at, end) << "\nobjects " << rendered.size() << "\nphase "
             << reconciler::operation_phase_name(result.phase) << "\n";
+  for (const auto& [verb_code, n] : (*client)->request_counts()) {
+    std::cout << "requests " << verb_code.first << " " << verb_code.second << " " << n << "\n";
+  }
   return result.phase == reconciler::OperationPhase::kSucceeded ? 0 : 1;
 }

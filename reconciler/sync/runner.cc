@@ -1,12 +1,14 @@
 #include "reconciler/sync/runner.h"
 
+#include <algorithm>
 #include <atomic>
-#include <map>
-#include <set>
-#include <tuple>
 #include <cmath>
+#include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
+#include <tuple>
 
 #include "reconciler/health/health.h"
 
@@ -14,6 +16,9 @@ namespace ferry::reconciler {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The first wait between health polls of a wave (wait_healthy).
+constexpr std::chrono::milliseconds kFirstPollDelay{10};
 
 kube::ObjectRef ref_of(const Task& task, const std::string& name) {
   return {task.object.value("apiVersion", std::string()), task.key.kind, task.key.namespace_, name};
@@ -42,77 +47,158 @@ std::string propagation_policy(const std::string& option) {
   return "Foreground";
 }
 
+// Namespaces and CRDs are what other objects need before they can be written at all (the API
+// server refuses an object in a missing namespace or of a kind it does not serve yet), so they
+// are never written side by side with the tasks around them.
+bool is_foundation(const Task& task) {
+  return (task.key.group.empty() && task.key.kind == "Namespace") ||
+         (task.key.group == "apiextensions.k8s.io" && task.key.kind == "CustomResourceDefinition");
+}
+
+// The end of the group starting at `begin`: consecutive tasks of one phase, one wave and one kind
+// of work (apply or prune).
+size_t group_end(const std::vector<Task>& plan, size_t begin) {
+  size_t end = begin;
+  while (end < plan.size() && plan[end].phase == plan[begin].phase && plan[end].wave == plan[begin].wave &&
+         (plan[end].action == Action::kPrune) == (plan[begin].action == Action::kPrune) &&
+         plan[end].phase != Phase::kSyncFail) {
+    ++end;
+  }
+  return end;
+}
+
+// The end of the part of a group [begin, end) that may be written side by side: a run of
+// foundation tasks, or a run of other tasks. Plan order puts Namespaces and CRDs before what
+// needs them (and prunes after), so this keeps that order observable.
+size_t segment_end(const std::vector<Task>& plan, size_t begin, size_t end) {
+  size_t to = begin + 1;
+  while (to < end && is_foundation(plan[to]) == is_foundation(plan[begin])) ++to;
+  return to;
+}
+
+bool writes(Action action) {
+  return action == Action::kApply || action == Action::kCreate || action == Action::kReplace;
+}
+
+// A resource written in this wave and the object the API server answered with.
+struct Written {
+  const Task* task;
+  Json live;
+};
+
+// Whether the write alone shows the resource healthy: its answer is the live object right after
+// the write, so a read would tell no more, unless the verdict rests on status, which controllers
+// update later (a Deployment's replicas, a child app's reported health, a load balancer's
+// address). So the answer settles a resource only when it is Healthy without its status too;
+// the rest are read. Kinds Ferry has no health check for are settled this way, and so is a
+// ClusterIP Service.
+bool settled_by_write(const Written& w) {
+  if (health_of(&w.live).status != HealthStatus::kHealthy) return false;
+  if (!w.live.is_object() || !w.live.contains("status")) return true;
+  Json without_status = w.live;
+  without_status.erase("status");
+  return health_of(&without_status).status == HealthStatus::kHealthy;
+}
+
 class Run {
  public:
   Run(kube::Client& client, const RunOptions& options) : client_(client), options_(options) {}
 
   SyncResult execute(const std::vector<Task>& plan) {
     size_t i = 0;
-    bool failed = false;
-    std::string failure;
     std::optional<std::pair<Phase, int>> previous_wave;
-    while (i < plan.size() && !failed) {
+    bool wave_changed_something = false;
+    while (i < plan.size() && !failed()) {
       if (plan[i].phase == Phase::kSyncFail) break;
-      // A group: consecutive tasks of one phase, one wave and one kind of work (apply or prune).
-      size_t end = i;
-      while (end < plan.size() && plan[end].phase == plan[i].phase && plan[end].wave == plan[i].wave &&
-             (plan[end].action == Action::kPrune) == (plan[i].action == Action::kPrune) &&
-             plan[end].phase != Phase::kSyncFail) {
-        ++end;
-      }
+      size_t end = group_end(plan, i);
       if (cancelled(options_)) {
-        failed = true;
-        failure = "Operation terminated";
+        fail("Operation terminated");
         break;
       }
       auto wave = std::make_pair(plan[i].phase, plan[i].wave);
-      if (previous_wave && *previous_wave != wave && options_.wave_delay.count() > 0 && !options_.dry_run) {
-        if (!pause(options_, options_.wave_delay)) {
-          failed = true;
-          failure = "Operation terminated";
-          break;
-        }
+      if (previous_wave && *previous_wave != wave) {
+        // The delay gives controllers time to act on what the last wave wrote; after a wave
+        // that wrote nothing there is nothing to act on.
+        if (wave_changed_something && !pause_between_waves()) break;
+        wave_changed_something = false;
       }
       previous_wave = wave;
-      std::vector<const Task*> to_check;
-      // The tasks of one wave do not depend on each other: run them side by side.
-      std::mutex group_mu;
-      std::atomic<size_t> next{i};
-      auto worker = [&] {
-        for (size_t t = next++; t < end; t = next++) {
-          {
-            std::lock_guard<std::mutex> lock(group_mu);
-            if (failed) return;
-          }
-          const Task& task = plan[t];
-          Status s = task.action == Action::kHook ? run_hook(task) : run_task(task);
-          std::lock_guard<std::mutex> lock(group_mu);
-          if (!s.ok()) {
-            if (!failed) failure = s.message();
-            failed = true;
-          } else if (task.action == Action::kApply || task.action == Action::kCreate ||
-                     task.action == Action::kReplace) {
-            to_check.push_back(&task);
-          }
-        }
-      };
-      size_t threads = std::min<size_t>(std::max(1, options_.parallelism), end - i);
-      std::vector<std::thread> pool;
-      for (size_t n = 1; n < threads; ++n) pool.emplace_back(worker);
-      worker();
-      for (auto& thread : pool) thread.join();
+      wave_changed_something |= changes_something(plan, i, end);
+      std::vector<Written> written = write_group(plan, i, end);
       if (options_.on_wave_written) options_.on_wave_written();
-      if (!failed && !options_.dry_run && !to_check.empty()) {
-        Status healthy = wait_healthy(to_check);
-        if (!healthy.ok()) {
-          failed = true;
-          failure = healthy.message();
-        }
+      if (!failed() && !options_.dry_run && !written.empty()) {
+        Status healthy = wait_healthy(written);
+        if (!healthy.ok()) fail(healthy.message());
       }
       i = end;
     }
+    return finish(plan);
+  }
+
+ private:
+  bool failed() {
+    std::lock_guard<std::mutex> lock(failure_mu_);
+    return failed_;
+  }
+
+  // Records the first failure; later ones are reported per resource only.
+  void fail(const std::string& message) {
+    std::lock_guard<std::mutex> lock(failure_mu_);
+    if (!failed_) failure_ = message;
+    failed_ = true;
+  }
+
+  bool changes_something(const std::vector<Task>& plan, size_t begin, size_t end) const {
+    if (options_.dry_run) return false;
+    return std::any_of(plan.begin() + static_cast<std::ptrdiff_t>(begin), plan.begin() + static_cast<std::ptrdiff_t>(end),
+                       [](const Task& t) { return t.action != Action::kSkip; });
+  }
+
+  bool pause_between_waves() {
+    if (options_.wave_delay.count() <= 0 || options_.dry_run) return true;
+    if (pause(options_, options_.wave_delay)) return true;
+    fail("Operation terminated");
+    return false;
+  }
+
+  // Writes one group, part by part (segment_end); the tasks of a part run side by side.
+  std::vector<Written> write_group(const std::vector<Task>& plan, size_t begin, size_t end) {
+    std::vector<Written> written;
+    for (size_t from = begin; from < end && !failed();) {
+      size_t to = segment_end(plan, from, end);
+      write_side_by_side(plan, from, to, written);
+      from = to;
+    }
+    return written;
+  }
+
+  // Runs tasks [begin, end), up to `parallelism` at once; adds what was written to `written`.
+  void write_side_by_side(const std::vector<Task>& plan, size_t begin, size_t end, std::vector<Written>& written) {
+    std::mutex written_mu;
+    std::atomic<size_t> next{begin};
+    auto worker = [&] {
+      for (size_t t = next++; t < end && !failed(); t = next++) {
+        const Task& task = plan[t];
+        Json live;
+        Status s = task.action == Action::kHook ? run_hook(task) : run_task(task, live);
+        if (!s.ok()) {
+          fail(s.message());
+        } else if (writes(task.action)) {
+          std::lock_guard<std::mutex> lock(written_mu);
+          written.push_back({&task, std::move(live)});
+        }
+      }
+    };
+    size_t threads = std::min<size_t>(std::max(1, options_.parallelism), end - begin);
+    std::vector<std::thread> pool;
+    for (size_t n = 1; n < threads; ++n) pool.emplace_back(worker);
+    worker();
+    for (auto& thread : pool) thread.join();
+  }
+
+  SyncResult finish(const std::vector<Task>& plan) {
     SyncResult result;
-    if (failed) {
+    if (failed()) {
       // SyncFail hooks run on any failure, but not after a terminate.
       bool terminated = cancelled(options_);
       if (!terminated) {
@@ -121,7 +207,7 @@ class Run {
         }
       }
       result.phase = OperationPhase::kFailed;
-      result.message = terminated ? "Operation terminated" : failure;
+      result.message = terminated ? "Operation terminated" : failure_;
     } else {
       result.phase = OperationPhase::kSucceeded;
       result.message = options_.dry_run ? "successfully synced (dry run)" : "successfully synced (all tasks run)";
@@ -130,7 +216,6 @@ class Run {
     return result;
   }
 
- private:
   void report(ResourceResult r) {
     std::lock_guard<std::mutex> lock(report_mu_);
     if (options_.on_result) options_.on_result(r);
@@ -147,7 +232,8 @@ class Run {
     return r;
   }
 
-  Status run_task(const Task& task) {
+  // Runs one task other than a hook; `live` gets the server's answer to a write.
+  Status run_task(const Task& task, Json& live) {
     ResourceResult r = base(task);
     Status failure;
     switch (task.action) {
@@ -160,6 +246,7 @@ class Run {
         auto applied = client_.apply(task.object, {options_.field_manager, true, options_.dry_run});
         r.applied = task.object;
         if (applied.ok()) {
+          live = std::move(*applied);
           r.status = "Synced";
           r.message = task.action == Action::kCreate ? "created" : "configured";
           if (options_.dry_run) r.message += " (dry run)";
@@ -172,17 +259,18 @@ class Run {
       }
       case Action::kReplace: {
         r.applied = task.object;
-        auto live = client_.get(ref_of(task, task.key.name));
+        auto current = client_.get(ref_of(task, task.key.name));
         Result<Json> written = Status::Internal("not written");
-        if (live.ok()) {
+        if (current.ok()) {
           Json object = task.object;
-          object["metadata"]["resourceVersion"] = (*live)["metadata"]["resourceVersion"];
+          object["metadata"]["resourceVersion"] = (*current)["metadata"]["resourceVersion"];
           written = client_.update(object, {options_.field_manager, options_.dry_run});
-        } else if (live.status().is(Reason::kNotFound)) {
+        } else if (current.status().is(Reason::kNotFound)) {
           written = client_.create(task.object, {options_.field_manager, options_.dry_run});
         } else {
-          written = live.status();
+          written = current.status();
         }
+        if (written.ok()) live = *written;
         r.status = written.ok() ? "Synced" : "SyncFailed";
         r.message = written.ok() ? "replaced" : written.status().to_string();
         if (!written.ok()) failure = Status(written.status().reason(), describe(task.key) + ": " + written.status().message());
@@ -211,13 +299,20 @@ class Run {
     return failure;
   }
 
-  // Polls until every resource is past Progressing. Degraded or a timeout fails. Many objects
-  // of one kind in one namespace are read with one LIST per poll rather than a GET each.
-  Status wait_healthy(const std::vector<const Task*>& tasks) {
+  // Waits until every written resource is past Progressing; Degraded or a timeout fails. Those
+  // settled by their write are not read again; the rest are polled, starting at once. Many
+  // objects of one kind in one namespace are read with one LIST per poll rather than a GET each.
+  Status wait_healthy(const std::vector<Written>& written) {
     constexpr size_t kListThreshold = 16;
     auto deadline = Clock::now() + options_.health_timeout;
-    std::vector<const Task*> waiting = tasks;
-    while (true) {
+    std::vector<const Task*> waiting;
+    for (const auto& w : written) {
+      if (!settled_by_write(w)) waiting.push_back(w.task);
+    }
+    // Most resources are healthy soon after their write; a slow rollout is not. So polls start
+    // close together and spread out to poll_interval, which stays the rate of a long wait.
+    auto next_poll = std::min(options_.poll_interval, kFirstPollDelay);
+    while (!waiting.empty()) {
       std::map<std::tuple<std::string, std::string, std::string>, size_t> per_group;
       for (const Task* task : waiting) ++per_group[{task->object.value("apiVersion", ""), task->key.kind, task->key.namespace_}];
       std::map<ObjectKey, Json> listed;
@@ -253,9 +348,11 @@ class Run {
       if (Clock::now() >= deadline) {
         return Status(Reason::kTimeout, "timed out waiting for " + describe(still.front()->key) + " to become healthy");
       }
-      if (!pause(options_, options_.poll_interval)) return Status::Invalid("Operation terminated");
+      if (!pause(options_, next_poll)) return Status::Invalid("Operation terminated");
+      next_poll = std::min(options_.poll_interval, next_poll * 2);
       waiting = std::move(still);
     }
+    return Status::Ok();
   }
 
   Status run_hook(const Task& task) {
@@ -341,6 +438,9 @@ class Run {
   const RunOptions& options_;
   std::mutex report_mu_;
   std::vector<ResourceResult> results_;  // guarded by report_mu_
+  std::mutex failure_mu_;
+  bool failed_ = false;   // guarded by failure_mu_
+  std::string failure_;   // the first failure; guarded by failure_mu_
 };
 
 }  // namespace

@@ -1,9 +1,13 @@
 // SyncRunner: carries out a plan (plan.h) against the cluster through kube::Client. Writes are
 // server-side applies with field manager `ferry` and force (Replace=true uses PUT); prunes
-// delete with the chosen propagation policy and the live uid as precondition. After each wave of
-// applies it waits until those resources are healthy (Degraded fails the sync, Progressing
-// waits); hooks are created, awaited and deleted per their delete policy. A failure stops the
-// sync, runs the SyncFail hooks and reports Failed; cancelling (terminate) stops between steps.
+// delete with the chosen propagation policy and the live uid as precondition. The writes of a
+// wave run side by side, except that Namespaces and CRDs are written on their own, in plan
+// order, since other objects cannot be written before them. After each wave of applies it waits
+// until those resources are healthy (Degraded fails the sync, Progressing waits): a resource
+// whose write answer is Healthy without its status (a ConfigMap, a ClusterIP Service) is not
+// read again; the others are polled, at first close together. Hooks are created, awaited and
+// deleted per their delete policy. A failure stops the sync, runs the SyncFail hooks and reports
+// Failed; cancelling (terminate) stops between steps.
 // One run per call; a SyncRunner may serve several threads (the Client is thread-safe).
 #pragma once
 
@@ -45,8 +49,10 @@ struct RunOptions {
   std::string field_manager = "ferry";
   std::string prune_propagation = "foreground";  // foreground, background, orphan
   std::chrono::milliseconds health_timeout = std::chrono::minutes(5);  // per wave and per hook
+  // The longest wait between health polls (the first polls of a wave come sooner) and hook polls.
   std::chrono::milliseconds poll_interval = std::chrono::milliseconds(200);
-  std::chrono::milliseconds wave_delay = std::chrono::milliseconds(0);  // pause between waves
+  // Pause before the next wave after a wave that wrote something, for controllers to act on it.
+  std::chrono::milliseconds wave_delay = std::chrono::milliseconds(0);
   int parallelism = 8;  // writes in flight at once within one wave
   kube::Cancellation* cancel = nullptr;  // terminate
   std::function<void(const ResourceResult&)> on_result;  // progress, called as each step ends

@@ -1,0 +1,178 @@
+// The runner's ordering and waiting rules, against a scripted API server (a fake Transport):
+// what must not run side by side, which writes need no read afterwards, and when it pauses.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "kube/client/client.h"
+#include "reconciler/sync/plan.h"
+#include "reconciler/sync/runner.h"
+
+namespace ferry::reconciler {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// Answers discovery for v1 and echoes every write back as the stored object; `on_request` may
+// delay or replace an answer. Keeps the log of requests in the order they arrived and ended.
+class ScriptedServer : public kube::Transport {
+ public:
+  Result<kube::Response> send(const kube::Request& request) override {
+    if (request.path == "/api/v1") return discovery();
+    log("start " + request.method + " " + request.path);
+    kube::Response response{200, request.body.empty() ? "{}" : request.body, {}};
+    if (on_request) response = on_request(request, response);
+    log("end " + request.method + " " + request.path);
+    return response;
+  }
+
+  std::vector<std::string> events() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+
+  std::function<kube::Response(const kube::Request&, kube::Response)> on_request;
+
+ private:
+  static kube::Response discovery() {
+    Json resources = Json::array({
+        {{"name", "configmaps"}, {"kind", "ConfigMap"}, {"namespaced", true}},
+        {{"name", "namespaces"}, {"kind", "Namespace"}, {"namespaced", false}},
+        {{"name", "services"}, {"kind", "Service"}, {"namespaced", true}},
+    });
+    return {200, Json{{"kind", "APIResourceList"}, {"resources", resources}}.dump(), {}};
+  }
+
+  void log(const std::string& event) {
+    std::lock_guard<std::mutex> lock(mu_);
+    events_.push_back(event);
+  }
+
+  std::mutex mu_;
+  std::vector<std::string> events_;
+};
+
+Json object(const std::string& kind, const std::string& ns, const std::string& name, int wave = 0) {
+  Json o = {{"apiVersion", "v1"}, {"kind", kind}, {"metadata", {{"name", name}}}};
+  if (!ns.empty()) o["metadata"]["namespace"] = ns;
+  if (wave != 0) o["metadata"]["annotations"]["ferry.dev/sync-wave"] = std::to_string(wave);
+  return o;
+}
+
+Json load_balancer(const std::string& name) {
+  Json o = object("Service", "shop", name);
+  o["spec"] = {{"type", "LoadBalancer"}, {"ports", {{{"port", 80}}}}};
+  return o;
+}
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  std::vector<Task> plan_of(const std::vector<Json>& desired, bool apply_out_of_sync_only = false,
+                            std::map<ObjectKey, SyncState> states = {}) {
+    PlanRequest request;
+    request.app = "shop";
+    request.desired = desired;
+    request.apply_out_of_sync_only = apply_out_of_sync_only;
+    request.states = std::move(states);
+    auto plan = make_plan(request);
+    EXPECT_TRUE(plan.ok()) << plan.status().to_string();
+    return plan.ok() ? *plan : std::vector<Task>{};
+  }
+
+  SyncResult run(const std::vector<Task>& plan, RunOptions options = {}) {
+    kube::ClientOptions client_options;
+    client_options.qps = 0;
+    auto client = std::make_shared<kube::Client>(server, client_options);
+    return SyncRunner(client).run(plan, options);
+  }
+
+  // The events of requests whose path contains `part`.
+  std::vector<std::string> events_for(const std::string& part) {
+    std::vector<std::string> out;
+    for (const auto& e : server->events()) {
+      if (e.find(part) != std::string::npos) out.push_back(e);
+    }
+    return out;
+  }
+
+  std::shared_ptr<ScriptedServer> server = std::make_shared<ScriptedServer>();
+};
+
+TEST_F(RunnerTest, ObjectsInANamespaceAreWrittenOnlyOnceTheNamespaceIsInTheSameWave) {
+  // A slow namespace write: without the rule, the other writers would send the ConfigMaps
+  // meanwhile, and a real API server refuses objects in a namespace it does not have.
+  server->on_request = [](const kube::Request& request, kube::Response response) {
+    if (request.path.find("/namespaces/shop?") != std::string::npos) std::this_thread::sleep_for(100ms);
+    return response;
+  };
+  std::vector<Json> desired;
+  for (int i = 0; i < 12; ++i) desired.push_back(object("ConfigMap", "shop", "cm-" + std::to_string(i)));
+  desired.push_back(object("Namespace", "", "shop"));
+  SyncResult result = run(plan_of(desired));
+  ASSERT_EQ(result.phase, OperationPhase::kSucceeded) << result.message;
+
+  auto events = server->events();
+  auto namespace_done = std::find(events.begin(), events.end(), "end PATCH /api/v1/namespaces/shop?fieldManager=ferry&force=true");
+  ASSERT_NE(namespace_done, events.end());
+  for (auto it = events.begin(); it != namespace_done; ++it) EXPECT_EQ(it->find("configmaps"), std::string::npos) << *it;
+  EXPECT_EQ(events_for("configmaps").size(), 24u);
+}
+
+TEST_F(RunnerTest, WritesWhoseAnswerNeedsNoStatusAreNotReadAgain) {
+  std::vector<Json> desired;
+  for (int i = 0; i < 20; ++i) desired.push_back(object("ConfigMap", "shop", "cm-" + std::to_string(i)));
+  Json service = object("Service", "shop", "web");
+  service["spec"] = {{"type", "ClusterIP"}, {"ports", {{{"port", 80}}}}};
+  desired.push_back(service);
+  SyncResult result = run(plan_of(desired));
+  ASSERT_EQ(result.phase, OperationPhase::kSucceeded) << result.message;
+  for (const auto& e : server->events()) EXPECT_EQ(e.find(" GET "), std::string::npos) << e;
+  EXPECT_EQ(server->events().size(), 2 * 21u);
+}
+
+TEST_F(RunnerTest, AResourceWaitingOnItsStatusIsReadUntilHealthyWithEarlyPollsCloseTogether) {
+  // The load balancer gets its address just after the write: seen at the second read, long
+  // before one poll interval.
+  int reads = 0;
+  server->on_request = [&](const kube::Request& request, kube::Response response) {
+    if (request.method != "GET") return response;
+    Json live = load_balancer("web");
+    if (++reads >= 2) live["status"]["loadBalancer"]["ingress"] = {{{"ip", "10.0.0.1"}}};
+    response.body = live.dump();
+    return response;
+  };
+  RunOptions options;
+  options.poll_interval = 3s;
+  auto start = Clock::now();
+  SyncResult result = run(plan_of({load_balancer("web")}), options);
+  ASSERT_EQ(result.phase, OperationPhase::kSucceeded) << result.message;
+  EXPECT_EQ(reads, 2);
+  EXPECT_LT(Clock::now() - start, 1s);
+}
+
+TEST_F(RunnerTest, AWaveThatWroteNothingIsNotFollowedByTheWaveDelay) {
+  Json in_sync = object("ConfigMap", "shop", "same");
+  Json changed = object("ConfigMap", "shop", "changed", 1);
+  std::map<ObjectKey, SyncState> states = {{ObjectKey::of(in_sync), SyncState::kSynced},
+                                           {ObjectKey::of(changed), SyncState::kOutOfSync}};
+  RunOptions options;
+  options.wave_delay = 800ms;
+  auto start = Clock::now();
+  SyncResult result = run(plan_of({in_sync, changed}, true, states), options);
+  ASSERT_EQ(result.phase, OperationPhase::kSucceeded) << result.message;
+  EXPECT_LT(Clock::now() - start, 400ms);
+  EXPECT_EQ(events_for("configmaps").size(), 2u);  // only the changed one is written
+
+  // A wave that wrote something is still followed by the delay.
+  start = Clock::now();
+  result = run(plan_of({object("ConfigMap", "shop", "first"), changed}), options);
+  ASSERT_EQ(result.phase, OperationPhase::kSucceeded) << result.message;
+  EXPECT_GE(Clock::now() - start, 800ms);
+}
+
+}  // namespace
+}  // namespace ferry::reconciler
