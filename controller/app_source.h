@@ -19,6 +19,10 @@ struct RenderPlan {
 
 Result<RenderPlan> render_plan_for(const apis::Application& app);
 
+// ServerSideDiff=true in the app's sync options, or in its compare-options annotation
+// (`argocd.argoproj.io/compare-options`, where Argo CD reads it, or `ferry.dev/compare-options`).
+bool server_side_diff_enabled(const apis::Application& app);
+
 // An Application or AppProject as Ferry stores it: argoproj.io ones (from git or the API) become
 // ferry.dev ones, and they all live in Ferry's namespace `ns` (an Argo CD app-of-apps repo that
 // holds its AppProjects works unchanged). Other objects pass unchanged.

@@ -66,6 +66,7 @@ Controller::Controller(std::shared_ptr<kube::Client> client, std::shared_ptr<sto
   renderer_ = std::make_unique<reconciler::AppRenderer>(*repos_, *render_cache_,
                                                          reconciler::ToolSettings::from_environment());
   runner_ = std::make_unique<reconciler::SyncRunner>(client_);
+  predictor_ = std::make_unique<reconciler::ServerSidePredictor>(client_);
 }
 
 Controller::~Controller() { stop(); }

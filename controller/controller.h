@@ -282,12 +282,18 @@ class Controller {
   std::unique_ptr<reconciler::RenderCache> render_cache_;
   std::unique_ptr<reconciler::AppRenderer> renderer_;
   std::unique_ptr<reconciler::SyncRunner> runner_;
+  std::unique_ptr<reconciler::ServerSidePredictor> predictor_;  // for apps with ServerSideDiff=true
   WorkQueue queue_;
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<AppMemory>> memory_;  // guarded by mu_
   std::map<std::string, std::unique_ptr<std::mutex>> app_locks_;  // guarded by mu_
-  std::map<std::string, std::chrono::steady_clock::time_point> repo_refreshed_;  // guarded by mu_
+  // When each repo was last asked for new commits, and what revisions resolved to since then.
+  struct RepoFreshness {
+    std::chrono::steady_clock::time_point at;
+    std::map<std::string, std::string> resolved;  // revision → commit
+  };
+  std::map<std::string, RepoFreshness> repo_refreshed_;  // by URL; guarded by mu_
   std::map<std::string, store::Operation> interrupted_;  // by app key; guarded by mu_
   Histogram reconcile_seconds_;                          // guarded by mu_
   std::map<std::string, int64_t> finished_requests_;     // request id → history id; guarded by mu_

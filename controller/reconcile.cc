@@ -411,20 +411,35 @@ Result<reconciler::AppRenderResult> Controller::render(const apis::Application& 
   const std::string& url = app.spec.source.repo_url;
   const std::string& revision = revision_override.empty() ? app.spec.source.target_revision : revision_override;
   bool fresh_enough = false;
+  Clock::time_point refreshed_at{};
+  std::string known;  // the commit `revision` resolved to since that refresh
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = repo_refreshed_.find(url);
-    fresh_enough = !hard && it != repo_refreshed_.end() && Clock::now() - it->second < options_.repo_refresh_interval;
+    fresh_enough = !hard && it != repo_refreshed_.end() && Clock::now() - it->second.at < options_.repo_refresh_interval;
+    if (fresh_enough) {
+      refreshed_at = it->second.at;
+      if (auto r = it->second.resolved.find(revision); r != it->second.resolved.end()) known = r->second;
+    }
   }
   if (fresh_enough) {
-    // Another app refreshed this repo moments ago: render from the mirror, no network.
-    auto commit = repos_->resolve(url, revision);
-    if (commit.ok()) return renderer_->render_commit(url, *commit, spec);
+    // Another app refreshed this repo moments ago: render from the mirror, no network. Only a
+    // refresh moves the mirror's refs, so a revision resolved since the last one is remembered
+    // (opening the mirror on every pass of every app was most of an idle pass).
+    auto commit = known.empty() ? repos_->resolve(url, revision) : Result<std::string>(known);
+    if (commit.ok()) {
+      if (known.empty()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = repo_refreshed_.find(url);
+        if (it != repo_refreshed_.end() && it->second.at == refreshed_at) it->second.resolved[revision] = *commit;
+      }
+      return renderer_->render_commit(url, *commit, spec);
+    }
   }
   auto rendered = renderer_->render(repo_request(url), revision, spec);
   if (rendered.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
-    repo_refreshed_[url] = Clock::now();
+    repo_refreshed_[url] = {Clock::now(), {{revision, rendered->commit}}};
   }
   return rendered;
 }
@@ -438,6 +453,7 @@ reconciler::CompareRequest Controller::compare_request(
   for (const auto& o : rendered.output->objects) request.rendered.push_back(as_ferry_application(o, options_.namespace_));
   request.previous_kinds = kinds;
   request.diff = diff_options(app);
+  if (server_side_diff_enabled(app)) request.server_side = predictor_.get();
   return request;
 }
 

@@ -134,6 +134,20 @@ std::optional<bool> scope_from_rendered_crd(const std::vector<Json>& rendered, c
   return std::nullopt;
 }
 
+// Client-side by default. With a predictor, the server's prediction of the applied object stands
+// in for the desired one; a missing object needs none, and a refused dry run falls back with a
+// warning (the sync will meet the same refusal and report it).
+ResourceDiff diff_desired(const Json& desired, const std::optional<Json>& live, const CompareRequest& request,
+                          std::vector<std::string>& warnings) {
+  if (request.server_side && live) {
+    auto predicted = request.server_side->predict(desired, *live);
+    if (predicted.ok()) return diff_resource(&*predicted, &*live, request.diff);
+    warnings.push_back("server-side diff of " + ObjectKey::of(desired).to_string() + " failed (" +
+                       predicted.status().message() + "); compared client-side");
+  }
+  return diff_resource(&desired, live ? &*live : nullptr, request.diff);
+}
+
 }  // namespace
 
 std::unique_ptr<LiveView> client_live_view(std::shared_ptr<kube::Client> client) {
@@ -229,7 +243,7 @@ Result<Comparison> compare(const CompareRequest& request, LiveView& live) {
         }
       }
     }
-    status.diff = diff_resource(&desired, found ? &*found : nullptr, request.diff);
+    status.diff = diff_desired(desired, found, request, out.warnings);
     status.state = status.diff.state;
     status.health = health_of(found ? &*found : nullptr);
     healths.push_back(status.health);

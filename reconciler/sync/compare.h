@@ -14,6 +14,7 @@
 #include "kube/client/client.h"
 #include "reconciler/diff/diff.h"
 #include "reconciler/health/health.h"
+#include "reconciler/sync/server_side_diff.h"
 #include "reconciler/sync/tracking.h"
 
 namespace ferry::reconciler {
@@ -48,6 +49,9 @@ struct CompareRequest {
   // rendered are still found for pruning.
   std::vector<std::pair<std::string, std::string>> previous_kinds;
   DiffOptions diff;
+  // Set: ServerSideDiff=true — a live object is compared with the server's prediction of the
+  // applied object instead of the desired one (server_side_diff.h).
+  ServerSidePredictor* server_side = nullptr;
 };
 
 struct ResourceStatus {

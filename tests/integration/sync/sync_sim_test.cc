@@ -123,6 +123,7 @@ class SyncSim : public ::testing::Test {
     request.destination_namespace = "default";
     request.rendered = rendered->output->objects;
     request.previous_kinds = previous_kinds[app];
+    request.server_side = server_side;
     auto compared = compare(request, *live);
     if (compared.ok()) previous_kinds[app] = compared->kinds;
     return compared;
@@ -178,6 +179,7 @@ class SyncSim : public ::testing::Test {
   std::unique_ptr<LiveView> live;
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> previous_kinds;
   std::string last_plan;
+  ServerSidePredictor* server_side = nullptr;  // set: refresh() compares server-side
 };
 
 TEST_F(SyncSim, PlainAppSyncsAndShowsNoDriftAfterServerDefaults) {
@@ -208,6 +210,45 @@ TEST_F(SyncSim, PlainAppSyncsAndShowsNoDriftAfterServerDefaults) {
   }
   EXPECT_EQ(after->sync, SyncState::kSynced);
   EXPECT_EQ(after->health.status, HealthStatus::kHealthy);
+}
+
+// ServerSideDiff=true: the server's prediction of the applied object is what is compared, so
+// what the API server itself changes on write (here it drops sessionAffinityConfig because
+// sessionAffinity is None) is no false drift, while a live edit still is. An unchanged object
+// costs no dry run.
+TEST_F(SyncSim, ServerSideDiffComparesTheServersPredictionAndCachesIt) {
+  upstream->commit({{"apps/ssd/svc.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: ssd\nspec:\n"
+                                          "  selector: {app: ssd}\n  ports: [{port: 80, targetPort: 8080}]\n"
+                                          "  sessionAffinity: None\n"
+                                          "  sessionAffinityConfig: {clientIP: {timeoutSeconds: 300}}\n"}});
+  SyncResult result = sync("ssd", "apps/ssd");
+  ASSERT_EQ(result.phase, OperationPhase::kSucceeded) << results_text(result);
+  auto client_side = refresh("ssd", "apps/ssd");
+  ASSERT_TRUE(client_side.ok());
+  EXPECT_EQ(client_side->sync, SyncState::kOutOfSync);  // what Argo CD users meet without it
+
+  ServerSidePredictor predictor(client);
+  server_side = &predictor;
+  auto first = refresh("ssd", "apps/ssd");
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->resources.size(), 1u);
+  EXPECT_EQ(first->sync, SyncState::kSynced) << first->resources[0].diff.unified;
+  EXPECT_EQ(predictor.requests(), 1u);
+  auto again = refresh("ssd", "apps/ssd");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->sync, SyncState::kSynced);
+  EXPECT_EQ(predictor.requests(), 1u);
+
+  ASSERT_EQ(sim.kubectl({"patch", "service", "ssd", "--type", "merge", "-p", R"({"spec":{"selector":{"app":"edited"}}})"})
+                .exit_code,
+            0);
+  auto drifted = refresh("ssd", "apps/ssd");
+  ASSERT_TRUE(drifted.ok());
+  EXPECT_EQ(drifted->sync, SyncState::kOutOfSync);
+  EXPECT_EQ(predictor.requests(), 2u);
+  ASSERT_EQ(drifted->resources.size(), 1u);
+  EXPECT_NE(drifted->resources[0].diff.unified.find("edited"), std::string::npos) << drifted->resources[0].diff.unified;
+  EXPECT_EQ(drifted->resources[0].diff.changed.at(0).live_manager, "kubectl-patch");
 }
 
 TEST_F(SyncSim, HelmAndKustomizeAppsSync) {
