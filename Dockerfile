@@ -46,8 +46,9 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 
 FROM ${DEBIAN_IMAGE} AS runtime
 ARG DEBIAN_FRONTEND=noninteractive
-# Runtime libraries of build/ferry (libgit2, cpprestsdk, yaml-cpp, SQLite, libpq, OpenSSL, zlib), git for
-# helm/kustomize remote bases, CA certificates for HTTPS git hosts and Helm repositories.
+# Runtime libraries of build/ferry (libgit2, cpprestsdk, yaml-cpp, SQLite, OpenSSL, zlib; libpq, loaded
+# when a PostgreSQL store is used), git for helm/kustomize remote bases, CA certificates for HTTPS git
+# hosts and Helm repositories.
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends \
       ca-certificates git libgit2-1.5 libcpprest2.10 libyaml-cpp0.7 libsqlite3-0 libpq5 libssl3 zlib1g \

@@ -1,5 +1,6 @@
 #include "store/pg.h"
 
+#include <dlfcn.h>
 #include <libpq-fe.h>
 
 #include <cstdlib>
@@ -8,6 +9,50 @@
 
 namespace ferry::store::pg {
 namespace {
+
+// libpq is loaded when the first connection is opened rather than linked: it brings Kerberos,
+// LDAP, GnuTLS, SASL and p11-kit along, and binding and initialising those cost every ferry
+// process ~6 ms at start, though most commands (render, lint, the CLI client) never open a
+// PostgreSQL store (issue #4). The header still supplies the types and the signatures. Each
+// X(name) below is libpq's PQ<name>.
+#define FERRY_LIBPQ_FUNCTIONS(X)                                                                     \
+  X(clear) X(cmdTuples) X(connectdbParams) X(errorMessage) X(exec) X(execParams) X(finish) X(freemem) \
+  X(getisnull) X(getlength) X(getvalue) X(ntuples) X(reset) X(resultErrorField) X(resultErrorMessage) \
+  X(resultStatus) X(setNoticeProcessor) X(status) X(unescapeBytea)
+
+constexpr const char* kLibpq = "libpq.so.5";
+
+struct Libpq {
+#define FERRY_LIBPQ_POINTER(name) decltype(&::PQ##name) name = nullptr;
+  FERRY_LIBPQ_FUNCTIONS(FERRY_LIBPQ_POINTER)
+#undef FERRY_LIBPQ_POINTER
+  std::string error;  // why loading failed; "" once every function is bound
+};
+
+Libpq load_libpq() {
+  Libpq pq;
+  // Never closed: connections, and libpq's own OpenSSL state, live until the process ends.
+  void* handle = ::dlopen(kLibpq, RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char* why = ::dlerror();
+    pq.error = std::string("cannot load ") + kLibpq + ", the PostgreSQL client library (install libpq5): " +
+               (why ? why : "unknown error");
+    return pq;
+  }
+#define FERRY_LIBPQ_BIND(name)                                                         \
+  pq.name = reinterpret_cast<decltype(pq.name)>(::dlsym(handle, "PQ" #name));          \
+  if (!pq.name && pq.error.empty()) pq.error = std::string(kLibpq) + " has no PQ" #name;
+  FERRY_LIBPQ_FUNCTIONS(FERRY_LIBPQ_BIND)
+#undef FERRY_LIBPQ_BIND
+  return pq;
+}
+
+// The loaded library, once per process (thread-safe). Connection::open() checks `error`; every
+// other use follows an open connection, so finds the functions bound.
+const Libpq& pq() {
+  static const Libpq loaded = load_libpq();
+  return loaded;
+}
 
 // libpq's messages end in a newline and may span lines; one line reads better in logs.
 std::string one_line(const char* message) {
@@ -78,43 +123,47 @@ std::string int_array(const std::vector<int64_t>& items) {
 
 // ---- Rows -----------------------------------------------------------------------------------
 
-Rows::~Rows() { PQclear(result_); }
+Rows::~Rows() {
+  if (result_) pq().clear(result_);
+}
 
-int Rows::size() const { return PQntuples(result_); }
+int Rows::size() const { return pq().ntuples(result_); }
 
 int64_t Rows::affected() const {
-  const char* n = PQcmdTuples(result_);
+  const char* n = pq().cmdTuples(result_);
   return (n && *n) ? std::strtoll(n, nullptr, 10) : 0;
 }
 
 std::string Rows::text(int row, int column) const {
-  if (PQgetisnull(result_, row, column)) return "";
-  return std::string(PQgetvalue(result_, row, column), static_cast<size_t>(PQgetlength(result_, row, column)));
+  if (pq().getisnull(result_, row, column)) return "";
+  const char* value = pq().getvalue(result_, row, column);
+  return std::string(value, static_cast<size_t>(pq().getlength(result_, row, column)));
 }
 
 int64_t Rows::int64(int row, int column) const {
-  if (PQgetisnull(result_, row, column)) return 0;
-  return std::strtoll(PQgetvalue(result_, row, column), nullptr, 10);
+  if (pq().getisnull(result_, row, column)) return 0;
+  return std::strtoll(pq().getvalue(result_, row, column), nullptr, 10);
 }
 
 bool Rows::boolean(int row, int column) const {
-  return !PQgetisnull(result_, row, column) && PQgetvalue(result_, row, column)[0] == 't';
+  return !pq().getisnull(result_, row, column) && pq().getvalue(result_, row, column)[0] == 't';
 }
 
 std::string Rows::bytes(int row, int column) const {
-  if (PQgetisnull(result_, row, column)) return "";
+  if (pq().getisnull(result_, row, column)) return "";
   size_t length = 0;
   unsigned char* raw =
-      PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(result_, row, column)), &length);
+      pq().unescapeBytea(reinterpret_cast<const unsigned char*>(pq().getvalue(result_, row, column)), &length);
   if (!raw) return "";
   std::string out(reinterpret_cast<char*>(raw), length);
-  PQfreemem(raw);
+  pq().freemem(raw);
   return out;
 }
 
 // ---- Connection -----------------------------------------------------------------------------
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo, Settings settings) {
+  if (!pq().error.empty()) return Status::Internal("store " + settings.name + ": " + pq().error);
   // Keywords are applied in order and the URL (expanded from "dbname") comes last, so a value
   // the URL sets itself wins over these defaults.
   std::vector<std::pair<std::string, std::string>> params = settings.defaults;
@@ -127,25 +176,25 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo
   }
   keys.push_back(nullptr);
   values.push_back(nullptr);
-  pg_conn* conn = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
+  pg_conn* conn = pq().connectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
   if (!conn) return Status::Unavailable("store " + settings.name + ": out of memory connecting");
   // libpq prints server notices ("relation ... already exists, skipping") to stderr; the store
   // has nothing to tell users about them. The processor survives PQreset.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  pq().setNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   std::unique_ptr<Connection> c(new Connection(conn, std::move(settings)));
-  if (PQstatus(conn) != CONNECTION_OK) return c->connection_error("cannot connect");
+  if (pq().status(conn) != CONNECTION_OK) return c->connection_error("cannot connect");
   Status s = c->configure();
   if (!s.ok()) return s;
   return c;
 }
 
-Connection::~Connection() { PQfinish(conn_); }
+Connection::~Connection() { pq().finish(conn_); }
 
-bool Connection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+bool Connection::broken() const { return pq().status(conn_) != CONNECTION_OK; }
 
 Status Connection::connection_error(std::string_view what) const {
   return Status::Unavailable("store " + settings_.name + ": " + std::string(what) + ": " +
-                             one_line(PQerrorMessage(conn_)));
+                             one_line(pq().errorMessage(conn_)));
 }
 
 Status Connection::configure() {
@@ -157,8 +206,8 @@ Status Connection::configure() {
 }
 
 Status Connection::reset() {
-  PQreset(conn_);
-  if (PQstatus(conn_) != CONNECTION_OK) return connection_error("cannot reconnect");
+  pq().reset(conn_);
+  if (pq().status(conn_) != CONNECTION_OK) return connection_error("cannot reconnect");
   return configure();
 }
 
@@ -175,7 +224,7 @@ Result<Rows> Connection::exec(std::string_view sql, const std::vector<Param>& pa
     formats.push_back(p.binary() ? 1 : 0);
   }
   std::string query(sql);
-  return check(PQexecParams(conn_, query.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
+  return check(pq().execParams(conn_, query.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
                             lengths.data(), formats.data(), /*resultFormat=*/0),
                sql);
 }
@@ -183,11 +232,11 @@ Result<Rows> Connection::exec(std::string_view sql, const std::vector<Param>& pa
 Result<Rows> Connection::check(pg_result* result, std::string_view sql) {
   Rows rows(result);  // frees it on every path
   if (!result) return connection_error("no answer");
-  ExecStatusType status = PQresultStatus(result);
+  ExecStatusType status = pq().resultStatus(result);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return rows;
   if (broken()) return connection_error("connection lost");
-  const char* code = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-  return error(code ? code : "", one_line(PQresultErrorMessage(result)), sql);
+  const char* code = pq().resultErrorField(result, PG_DIAG_SQLSTATE);
+  return error(code ? code : "", one_line(pq().resultErrorMessage(result)), sql);
 }
 
 Status Connection::error(std::string_view sqlstate, const std::string& detail, std::string_view sql) const {
@@ -207,7 +256,7 @@ Status Connection::error(std::string_view sqlstate, const std::string& detail, s
 
 Status Connection::run_script(std::string_view sql) {
   std::string script(sql);
-  auto rows = check(PQexec(conn_, script.c_str()), sql);
+  auto rows = check(pq().exec(conn_, script.c_str()), sql);
   return rows.ok() ? Status::Ok() : rows.status();
 }
 

@@ -165,6 +165,16 @@ bool is_hex(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c); });
 }
 
+// The ref a symbolic ref such as HEAD points to ("refs/heads/main"), or "" for a missing or
+// direct ref.
+std::string symbolic_target(git_repository* repo, const char* name) {
+  git_reference* raw = nullptr;
+  if (git_reference_lookup(&raw, repo, name) != 0) return "";
+  git::Reference ref(raw);
+  const char* target = git_reference_symbolic_target(raw);
+  return target ? target : "";
+}
+
 Result<std::string> peel_to_commit(git_repository* repo, const git_oid& oid, const std::string& what) {
   git_object* obj = nullptr;
   if (git_object_lookup(&obj, repo, &oid, GIT_OBJECT_ANY) != 0) {
@@ -347,8 +357,9 @@ Result<RefreshResult> RepoCache::do_refresh(const RepoUrl& url, const RepoReques
       }
     }
   }
-  // HEAD follows the remote's default branch.
-  if (!result.default_branch.empty()) {
+  // HEAD follows the remote's default branch; rewritten only when that moved, so a refresh of a
+  // quiet repository writes nothing (no lock file, no rename).
+  if (!result.default_branch.empty() && symbolic_target(repo.get(), "HEAD") != result.default_branch) {
     git_reference* head = nullptr;
     if (git_reference_symbolic_create(&head, repo.get(), "HEAD", result.default_branch.c_str(), 1,
                                       "ferry: remote HEAD") == 0) {

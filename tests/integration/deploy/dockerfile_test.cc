@@ -62,7 +62,17 @@ TEST(Dockerfile, TheRuntimeStageInstallsEveryLibraryFerryLinks) {
         << ", which the Dockerfile's runtime stage does not install";
     ++checked;
   }
-  EXPECT_GE(checked, 8) << needed.out;  // libgit2, cpprest, yaml-cpp, sqlite, libpq, ssl, crypto, z, ...
+  EXPECT_GE(checked, 8) << needed.out;  // libgit2, cpprest, yaml-cpp, sqlite, ssl, crypto, z, ...
+
+  // Loaded on first use (dlopen) rather than linked: the PostgreSQL client library.
+  for (const std::string library : {"libpq.so.5"}) {
+    auto found = run_command({"sh", "-c", "ldconfig -p | awk '$1 == \"" + library + "\" { print $NF; exit }'"});
+    std::string path = found.out.substr(0, found.out.find('\n'));
+    ASSERT_FALSE(path.empty()) << library << " is not installed here";
+    std::string package = package_of(path);
+    EXPECT_TRUE(packages.count(package)) << "ferry loads " << library << " from the package " << package
+                                         << ", which the Dockerfile's runtime stage does not install";
+  }
 }
 
 }  // namespace
