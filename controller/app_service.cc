@@ -189,7 +189,7 @@ Result<AppComparison> Controller::compare_now(const std::string& name) {
   if (!app.ok()) return app.status();
   auto plan = render_plan_for(*app);
   if (!plan.ok()) return plan.status();
-  auto rendered = render(*app, plan->spec, /*hard=*/false);
+  auto rendered = render(*app, plan->spec, /*ask_git=*/false);
   if (!rendered.ok()) return rendered.status();
   auto status = apis::parse_application_status(object->value("status", Json()));
   auto kinds = status.ok() ? kinds_in_status(*status) : std::vector<std::pair<std::string, std::string>>{};

@@ -244,8 +244,9 @@ class Controller {
   void adopt_shard(int shard);
   bool shard_busy(int shard) const;
   void finalize(const apis::Application& app);
+  // ask_git: ask the remote for new commits now; rerender: bypass the render cache (hard refresh).
   Result<reconciler::AppRenderResult> render(const apis::Application& app, const reconciler::RenderSpec& spec,
-                                             bool hard, const std::string& revision = "");
+                                             bool ask_git, bool rerender = false, const std::string& revision = "");
   reconciler::CompareRequest compare_request(const apis::Application& app, const reconciler::AppRenderResult& rendered,
                                              const std::vector<std::pair<std::string, std::string>>& kinds) const;
   reconciler::PlanRequest plan_request(const apis::Application& app, const reconciler::Comparison& compared,

@@ -221,7 +221,7 @@ void Controller::reconcile(const std::string& name) {
   // A requested operation asks git first, as Argo CD resolves the revision when a sync starts:
   // `ferry app sync` right after a push must deploy that push.
   bool operation_requested = app.raw_operation.is_object();
-  auto rendered = render(app, plan->spec, mem->hard_refresh || operation_requested);
+  auto rendered = render(app, plan->spec, mem->hard_refresh || operation_requested, mem->hard_refresh);
   mem->hard_refresh = false;
   if (!rendered.ok()) return fail(apis::kConditionComparisonError, rendered.status().message());
 
@@ -329,7 +329,7 @@ void Controller::reconcile(const std::string& name) {
     // A sync to another revision than the target (`sync --revision`): render and compare that one.
     std::optional<reconciler::Comparison> other;
     if (!op->requested_revision.empty() && op->requested_revision != rendered->commit) {
-      auto at = render(app, plan->spec, false, op->requested_revision);
+      auto at = render(app, plan->spec, false, false, op->requested_revision);
       Result<reconciler::Comparison> compared_at =
           at.ok() ? reconciler::compare(compare_request(app, *at, mem->kinds), *live_)
                   : Result<reconciler::Comparison>(at.status());
@@ -407,7 +407,8 @@ reconciler::RepoRequest Controller::repo_request(const std::string& url) const {
 }
 
 Result<reconciler::AppRenderResult> Controller::render(const apis::Application& app, const reconciler::RenderSpec& spec,
-                                                        bool hard, const std::string& revision_override) {
+                                                        bool ask_git, bool rerender,
+                                                        const std::string& revision_override) {
   const std::string& url = app.spec.source.repo_url;
   const std::string& revision = revision_override.empty() ? app.spec.source.target_revision : revision_override;
   bool fresh_enough = false;
@@ -416,7 +417,7 @@ Result<reconciler::AppRenderResult> Controller::render(const apis::Application& 
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = repo_refreshed_.find(url);
-    fresh_enough = !hard && it != repo_refreshed_.end() && Clock::now() - it->second.at < options_.repo_refresh_interval;
+    fresh_enough = !ask_git && it != repo_refreshed_.end() && Clock::now() - it->second.at < options_.repo_refresh_interval;
     if (fresh_enough) {
       refreshed_at = it->second.at;
       if (auto r = it->second.resolved.find(revision); r != it->second.resolved.end()) known = r->second;
@@ -433,10 +434,10 @@ Result<reconciler::AppRenderResult> Controller::render(const apis::Application& 
         auto it = repo_refreshed_.find(url);
         if (it != repo_refreshed_.end() && it->second.at == refreshed_at) it->second.resolved[revision] = *commit;
       }
-      return renderer_->render_commit(url, *commit, spec);
+      return renderer_->render_commit(url, *commit, spec, rerender);
     }
   }
-  auto rendered = renderer_->render(repo_request(url), revision, spec);
+  auto rendered = renderer_->render(repo_request(url), revision, spec, rerender);
   if (rendered.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     repo_refreshed_[url] = {Clock::now(), {{revision, rendered->commit}}};

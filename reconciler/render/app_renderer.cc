@@ -11,14 +11,14 @@ AppRenderer::AppRenderer(RepoCache& repos, RenderCache& cache, ToolSettings tool
     : repos_(repos), cache_(cache), tools_(std::move(tools)), limits_(limits) {}
 
 Result<AppRenderResult> AppRenderer::render(const RepoRequest& repo, std::string_view revision,
-                                            const RenderSpec& spec) {
+                                            const RenderSpec& spec, bool rerender) {
   auto commit = repos_.resolve_fresh(repo, revision);
   if (!commit.ok()) return commit.status();
-  return render_commit(repo.url, *commit, spec);
+  return render_commit(repo.url, *commit, spec, rerender);
 }
 
 Result<AppRenderResult> AppRenderer::render_commit(const std::string& url, const std::string& commit,
-                                                   const RenderSpec& spec) {
+                                                   const RenderSpec& spec, bool rerender) {
   auto repo_url = parse_repo_url(url);
   if (!repo_url.ok()) return repo_url.status();
   auto path = clean_app_path(spec.path);
@@ -32,7 +32,7 @@ Result<AppRenderResult> AppRenderer::render_commit(const std::string& url, const
 
   AppRenderResult result;
   result.commit = commit;
-  if (auto hit = cache_.get(key)) {
+  if (auto hit = rerender ? nullptr : cache_.get(key)) {
     result.output = std::move(hit);
     result.cache_hit = true;
     return result;
@@ -42,7 +42,7 @@ Result<AppRenderResult> AppRenderer::render_commit(const std::string& url, const
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = last_.find(app_key); it != last_.end()) last = it->second;
   }
-  if (last.output && last.commit != commit) {
+  if (!rerender && last.output && last.commit != commit) {
     std::vector<std::string> inputs = last.output->inputs;
     auto changed = repos_.paths_changed(url, last.commit, commit, inputs);
     if (changed.ok() && !*changed) {

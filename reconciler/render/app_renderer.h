@@ -36,9 +36,12 @@ class AppRenderer {
   AppRenderer(RepoCache& repos, RenderCache& cache, ToolSettings tools, CheckoutLimits limits = {});
 
   // Refreshes the mirror (shared with concurrent callers), resolves `revision`, renders.
-  Result<AppRenderResult> render(const RepoRequest& repo, std::string_view revision, const RenderSpec& spec);
+  // `rerender` (a hard refresh) runs the renderer even when the output is cached.
+  Result<AppRenderResult> render(const RepoRequest& repo, std::string_view revision, const RenderSpec& spec,
+                                 bool rerender = false);
   // Renders a commit already in the mirror; no network.
-  Result<AppRenderResult> render_commit(const std::string& url, const std::string& commit, const RenderSpec& spec);
+  Result<AppRenderResult> render_commit(const std::string& url, const std::string& commit, const RenderSpec& spec,
+                                        bool rerender = false);
 
  private:
   Result<std::shared_ptr<const RenderOutput>> render_uncached(const std::string& url, const std::string& commit,

@@ -398,3 +398,41 @@ TEST_F(ControllerProcess, TerminateOpEndsARunningSyncAndTheNextWaveNeverRuns) {
 
 }  // namespace
 }  // namespace ferry::testing
+
+namespace ferry::testing {
+namespace {
+
+// A hard refresh renders again, bypassing the render cache (what Argo CD users reach for when a
+// chart's output depends on more than the commit): a chart with a random value stays Synced
+// across normal refreshes and turns OutOfSync after a hard one.
+TEST_F(ControllerProcess, AHardRefreshRendersAgainANormalOneUsesTheCache) {
+  upstream->commit({{"charts/rand/Chart.yaml", "apiVersion: v2\nname: rand\nversion: 0.1.0\n"},
+                    {"charts/rand/templates/cm.yaml",
+                     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rand\ndata:\n"
+                     "  token: {{ randAlphaNum 12 | quote }}\n"}});
+  start_controller();
+  const char* once = "  syncPolicy:\n    automated:\n      prune: true\n";  // no self-heal
+  ASSERT_EQ(sim.kubectl({"apply", "-f", "-"}, application("rand", upstream->file_url(), "charts/rand", once)).exit_code, 0);
+  ASSERT_TRUE(wait_for("rand", "Synced", "Healthy")) << debug("rand");
+  auto refresh = [&](const std::string& kind) {
+    EXPECT_EQ(sim.kubectl({"annotate", "applications.ferry.dev", "rand", "-n", "ferry", "ferry.dev/refresh=" + kind}).exit_code, 0);
+    for (int i = 0; i < 300; ++i) {  // handled once the controller removed the annotation
+      if (app_field("rand", "{.metadata.annotations.ferry\\.dev/refresh}").empty()) return;
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << "refresh=" << kind << " never handled";
+  };
+  refresh("normal");
+  refresh("normal");  // one worker per app: the first refresh's pass has written its status now
+  EXPECT_EQ(app_field("rand", "{.status.sync.status}"), "Synced") << debug("rand");
+  refresh("hard");
+  bool rerendered = false;
+  for (int i = 0; i < 100 && !rerendered; ++i) {
+    rerendered = app_field("rand", "{.status.sync.status}") == "OutOfSync";
+    if (!rerendered) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(rerendered) << debug("rand");
+}
+
+}  // namespace
+}  // namespace ferry::testing

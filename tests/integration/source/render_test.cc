@@ -287,6 +287,12 @@ TEST_F(RenderTest, CacheHitsAndUnrelatedCommitsRenderNothing) {
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->cache_hit);
   EXPECT_EQ(again->output.get(), first->output.get());
+  // A hard refresh renders again although the output is cached.
+  auto hard = renderer_->render_commit(url_, first->commit, spec, /*rerender=*/true);
+  ASSERT_TRUE(hard.ok()) << hard.status().to_string();
+  EXPECT_FALSE(hard->cache_hit);
+  EXPECT_NE(hard->output.get(), first->output.get());
+  EXPECT_EQ(hard->output->objects, first->output->objects);
 
   // A commit elsewhere in the repository: reused without rendering.
   upstream_->commit({{"other/readme.md", "changed"}});
@@ -294,7 +300,7 @@ TEST_F(RenderTest, CacheHitsAndUnrelatedCommitsRenderNothing) {
   ASSERT_TRUE(unrelated.ok());
   EXPECT_NE(unrelated->commit, first->commit);
   EXPECT_TRUE(unrelated->reused);
-  EXPECT_EQ(unrelated->output.get(), first->output.get());
+  EXPECT_EQ(unrelated->output.get(), hard->output.get());
 
   // A change in the base the overlay pulls in: rendered again.
   upstream_->commit({{"kust/base/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: base\ndata:\n  k: v2\n"}});
