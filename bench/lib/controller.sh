@@ -49,3 +49,32 @@ peak_rss_mib() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 api_requests() {
   k get --raw /sim/stats | python3 -c 'import json,sys; d=json.load(sys.stdin)["requests"]; print(sum(n for verb, by in d.items() if verb != "watch" for n in by.values()))'
 }
+
+# start_controller RESYNC_SECONDS: `ferry controller` on the simulator in the background, data in
+# $W/data, log in $W/controller.log; sets CONTROLLER_PID and returns once it is ready.
+start_controller() {
+  "$FERRY_BIN" controller --kubeconfig "$SIM_KUBECONFIG" --namespace ferry --data-dir "$W/data" \
+    --listen 127.0.0.1:0 --workers 16 --kube-qps 0 --resync-seconds "$1" --resync-jitter-seconds 0 \
+    --health-poll-ms 200 --wave-delay-ms 0 > "$W/controller.log" 2>&1 &
+  CONTROLLER_PID=$!
+  for _ in $(seq 1 300); do grep -q "controller ready" "$W/controller.log" && return 0; sleep 0.1; done
+  echo "bench: ferry controller did not start: $(cat "$W/controller.log")" >&2; return 1
+}
+
+# cpu_percent TICKS_BEFORE TICKS_AFTER START END: a process's CPU as % of one core between two
+# cpu_ticks readings taken at the `date +%s.%N` times START and END.
+cpu_percent() {
+  awk -v t="$(($2 - $1))" -v hz="$(getconf CLK_TCK)" -v a="$3" -v b="$4" 'BEGIN { printf "%.1f", 100 * t / hz / (b - a) }'
+}
+
+# restart_controller RESYNC_SECONDS: stops the controller, touches every app (each keeps its
+# status on the CR; the new process must check them all again) and starts a new one; sets
+# RESTART to the seconds until every app is Synced and Healthy again.
+restart_controller() {
+  kill "$CONTROLLER_PID"; wait "$CONTROLLER_PID" 2>/dev/null || true
+  k annotate applications.ferry.dev --all -n ferry ferry.dev/bench-restart=1 --overwrite > /dev/null
+  local start
+  start=$(date +%s.%N)
+  start_controller "$1"
+  RESTART=$(wait_apps '^Synced/Healthy$' "$start")
+}

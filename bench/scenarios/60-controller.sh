@@ -64,17 +64,9 @@ start=$(date +%s.%N)
 k apply --server-side -f "$W/kubectl" > /dev/null
 kubectl_seconds=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 
-start_controller() {
-  "$FERRY_BIN" controller --kubeconfig "$SIM_KUBECONFIG" --namespace ferry --data-dir "$W/data" \
-    --listen 127.0.0.1:0 --workers 16 --kube-qps 0 --resync-seconds "$RESYNC" --resync-jitter-seconds 0 \
-    --health-poll-ms 200 --wave-delay-ms 0 > "$W/controller.log" 2>&1 &
-  CONTROLLER_PID=$!
-  for _ in $(seq 1 300); do grep -q "controller ready" "$W/controller.log" && return 0; sleep 0.1; done
-  echo "bench: ferry controller did not start: $(cat "$W/controller.log")" >&2; return 1
-}
 
 start=$(date +%s.%N)
-start_controller
+start_controller "$RESYNC"
 k apply -f "$W/applications.yaml" > /dev/null
 cold=$(wait_apps '^Synced/Healthy$' "$start")
 peak_mib=$(peak_rss_mib "$CONTROLLER_PID")
@@ -85,17 +77,13 @@ t0=$(cpu_ticks "$CONTROLLER_PID"); s0=$(date +%s.%N)
 sleep $((2 * RESYNC))
 t1=$(cpu_ticks "$CONTROLLER_PID"); s1=$(date +%s.%N)
 requests=$(api_requests)
-cpu=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v a="$s0" -v b="$s1" 'BEGIN { printf "%.1f", 100 * t / hz / (b - a) }')
+cpu=$(cpu_percent "$t0" "$t1" "$s0" "$s1")
 
 # Restart: every app has status again (it kept it on the CR; the new process must re-check).
-kill "$CONTROLLER_PID"; wait "$CONTROLLER_PID" 2>/dev/null || true
-k annotate applications.ferry.dev --all -n ferry ferry.dev/bench-restart=1 --overwrite > /dev/null
-start=$(date +%s.%N)
-start_controller
-restart=$(wait_apps '^Synced/Healthy$' "$start")
+restart_controller "$RESYNC"
 
 printf 'ROW\tcontroller: %s apps x 4 objects, cold sync to Synced+Healthy\t%s\tkubectl apply --server-side of the same objects\t%s\ts\tlower\n' "$APPS" "$cold" "$kubectl_seconds"
 printf 'ROW\tcontroller: peak RSS during that cold sync\t%s\tgoal (Flux measured 175 MiB)\t80\tMiB\tlower\n' "$peak_mib"
 printf 'ROW\tcontroller: API requests over 2 idle refresh cycles (%s apps)\t%s\tgoal\t0\trequests\tlower\n' "$APPS" "$requests"
 printf 'ROW\tcontroller: CPU over 2 idle refresh cycles (%s apps)\t%s\tgoal (%% of one core)\t10\t%%\tlower\n' "$APPS" "$cpu"
-printf 'ROW\tcontroller: restart until every app has status (%s apps)\t%s\tcold sync\t%s\ts\tlower\n' "$APPS" "$restart" "$cold"
+printf 'ROW\tcontroller: restart until every app has status (%s apps)\t%s\tcold sync\t%s\ts\tlower\n' "$APPS" "$RESTART" "$cold"

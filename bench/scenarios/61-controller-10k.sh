@@ -36,14 +36,6 @@ HOME=$W /usr/bin/time -f '%M' -o "$W/kubectl.rss" "$KUBECTL" --kubeconfig "$SIM_
 kubectl_seconds=$(seconds_since "$start")
 kubectl_mib=$(awk '{ v = $1 } END { printf "%.0f", v / 1024 }' "$W/kubectl.rss")
 
-start_controller() {
-  "$FERRY_BIN" controller --kubeconfig "$SIM_KUBECONFIG" --namespace ferry --data-dir "$W/data" \
-    --listen 127.0.0.1:0 --workers 16 --kube-qps 0 --resync-seconds "$CYCLE" --resync-jitter-seconds 0 \
-    --health-poll-ms 200 --wave-delay-ms 0 > "$W/controller.log" 2>&1 &
-  CONTROLLER_PID=$!
-  for _ in $(seq 1 300); do grep -q "controller ready" "$W/controller.log" && return 0; sleep 0.1; done
-  echo "bench: ferry controller did not start: $(cat "$W/controller.log")" >&2; return 1
-}
 reconciles() {
   local url
   url=$(grep -o 'http://127.0.0.1:[0-9]*' "$W/controller.log" | head -1)
@@ -51,7 +43,7 @@ reconciles() {
 }
 
 start=$(date +%s.%N)
-start_controller
+start_controller "$CYCLE"
 k apply -f "$W/applications.yaml" > /dev/null
 cold=$(wait_apps '^Synced/Healthy$' "$start")
 peak_mib=$(peak_rss_mib "$CONTROLLER_PID")
@@ -64,14 +56,10 @@ sleep "$CYCLE"
 r1=$(reconciles); t1=$(cpu_ticks "$CONTROLLER_PID"); s1=$(date +%s.%N)
 requests=$(api_requests)
 refreshed=$((r1 - r0))
-cpu=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v a="$s0" -v b="$s1" 'BEGIN { printf "%.1f", 100 * t / hz / (b - a) }')
+cpu=$(cpu_percent "$t0" "$t1" "$s0" "$s1")
 
 # Restart: the apps keep their status on the CR; the new process must check every one again.
-kill "$CONTROLLER_PID"; wait "$CONTROLLER_PID" 2>/dev/null || true
-k annotate applications.ferry.dev --all -n ferry ferry.dev/bench-restart=1 --overwrite > /dev/null
-start=$(date +%s.%N)
-start_controller
-restart=$(wait_apps '^Synced/Healthy$' "$start")
+restart_controller "$CYCLE"
 
 printf 'ROW\tcontroller: %s one-ConfigMap apps, cold sync to Synced+Healthy\t%s\tkubectl apply --server-side of the same ConfigMaps\t%s\ts\tlower\n' "$APPS" "$cold" "$kubectl_seconds"
 printf 'ROW\tcontroller: %s apps, cold sync\t%s\tgoal (Argo CD: 510 s with 10 shards)\t180\ts\tlower\n' "$APPS" "$cold"
@@ -79,4 +67,4 @@ printf 'ROW\tcontroller: peak RSS during that cold sync (%s apps)\t%s\tkubectl a
 printf 'ROW\tcontroller: apps refreshed in one %s s cycle, nothing changed\t%s\tapps\t%s\tapps\thigher\n' "$CYCLE" "$refreshed" "$APPS"
 printf 'ROW\tcontroller: CPU over that cycle (%s apps)\t%s\tgoal (%% of one core)\t10\t%%\tlower\n' "$APPS" "$cpu"
 printf 'ROW\tcontroller: API requests over that cycle (%s apps)\t%s\tgoal\t0\trequests\tlower\n' "$APPS" "$requests"
-printf 'ROW\tcontroller: restart until every app is Synced+Healthy again (%s apps)\t%s\tcold sync\t%s\ts\tlower\n' "$APPS" "$restart" "$cold"
+printf 'ROW\tcontroller: restart until every app is Synced+Healthy again (%s apps)\t%s\tcold sync\t%s\ts\tlower\n' "$APPS" "$RESTART" "$cold"
