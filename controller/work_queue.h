@@ -2,7 +2,9 @@
 // (adding it again while queued is a no-op), is handed to one worker at a time (adding it while a
 // worker holds it queues it again for after that worker is done), and can be added after a
 // delay (periodic refresh, retries). Per-name exponential backoff for failures, reset by
-// forget(). Thread-safe; get() blocks until a name is ready or the queue shuts down.
+// forget(). Thread-safe; get() blocks until a name is ready or the queue shuts down. Idle
+// workers sleep until there is work; only one of them sleeps until the next delayed name is due,
+// so thousands of periodic refreshes do not wake every worker each time one is scheduled or due.
 #pragma once
 
 #include <chrono>
@@ -40,10 +42,14 @@ class WorkQueue {
 
  private:
   void promote_due();  // moves due delayed names to the ready queue; mu_ held
+  void wake_for_work();  // after a name became ready; mu_ held
 
   const std::chrono::milliseconds backoff_base_, backoff_max_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;        // idle workers wait here for ready names
+  std::condition_variable timer_cv_;  // the one worker that waits for the next delayed name
+  int idle_ = 0;                      // workers waiting on cv_
+  bool timer_taken_ = false;          // a worker waits on timer_cv_
   std::deque<std::string> ready_;
   std::set<std::string> queued_;      // in ready_
   std::set<std::string> processing_;  // handed out

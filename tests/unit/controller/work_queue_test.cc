@@ -1,7 +1,11 @@
 // The controller's work queue: de-duplication, one worker per name, delays and backoff.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include "controller/work_queue.h"
 
@@ -103,6 +107,65 @@ TEST(WorkQueue, ManyWorkersNeverShareAName) {
   for (auto& w : workers) w.join();
   EXPECT_EQ(overlaps.load(), 0);
   EXPECT_GE(handled.load(), 10);
+}
+
+// While one worker holds a name for long (a sync), delayed names still reach the idle workers:
+// the worker that watched the clock hands that job over when it takes work.
+TEST(WorkQueue, DelayedNamesReachIdleWorkersWhileOneWorkerIsBusy) {
+  WorkQueue queue;
+  std::atomic<bool> release{false};
+  std::atomic<int> handled{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 3; ++w) {
+    workers.emplace_back([&] {
+      while (auto name = queue.get()) {
+        if (*name == "long-sync") {
+          while (!release) std::this_thread::sleep_for(1ms);
+        } else {
+          ++handled;
+        }
+        queue.done(*name);
+      }
+    });
+  }
+  queue.add_after("long-sync", 5ms);  // the clock watcher takes this one and stays busy
+  for (int i = 0; i < 40; ++i) queue.add_after("app-" + std::to_string(i), std::chrono::milliseconds(10 + i));
+  // Bounded only against a hang: every delayed name arrives while long-sync is still held.
+  for (int i = 0; i < 5000 && handled < 40; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(handled.load(), 40);
+  EXPECT_EQ(queue.processing(), 1u);
+  release = true;
+  queue.shut_down();
+  for (auto& w : workers) w.join();
+}
+
+// Names that fall due together are shared out: each idle worker wakes for one.
+TEST(WorkQueue, NamesDueTogetherAreSharedByIdleWorkers) {
+  WorkQueue queue;
+  std::mutex mu;
+  std::set<std::thread::id> who;
+  std::atomic<int> handled{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back([&] {
+      while (auto name = queue.get()) {
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          who.insert(std::this_thread::get_id());
+        }
+        std::this_thread::sleep_for(20ms);  // long enough that one worker cannot take them all
+        ++handled;
+        queue.done(*name);
+      }
+    });
+  }
+  std::this_thread::sleep_for(20ms);  // every worker is idle
+  for (int i = 0; i < 8; ++i) queue.add_after("app-" + std::to_string(i), 30ms);
+  for (int i = 0; i < 5000 && handled < 8; ++i) std::this_thread::sleep_for(1ms);
+  queue.shut_down();
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(handled.load(), 8);
+  EXPECT_GE(who.size(), 2u);
 }
 
 }  // namespace
