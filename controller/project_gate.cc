@@ -4,12 +4,14 @@ namespace ferry::controller {
 
 using Json = nlohmann::json;
 
-Result<apis::Project> find_project(const apis::Application& app, const std::vector<Json>& stored) {
-  const std::string name = app.spec.project.empty() ? std::string(apis::kDefaultProject) : app.spec.project;
-  for (const Json& object : stored) {
-    const Json* meta = object.is_object() && object.contains("metadata") ? &object["metadata"] : nullptr;
-    if (!meta || !meta->is_object() || !meta->contains("name") || (*meta)["name"] != name) continue;
-    auto project = apis::parse_project(object);
+std::string project_name(const apis::Application& app) {
+  return app.spec.project.empty() ? std::string(apis::kDefaultProject) : app.spec.project;
+}
+
+Result<apis::Project> find_project(const apis::Application& app, const std::optional<Json>& stored) {
+  const std::string name = project_name(app);
+  if (stored) {
+    auto project = apis::parse_project(*stored);
     if (!project.ok()) return Status::Invalid("project \"" + name + "\" is invalid: " + project.status().message());
     return project;
   }

@@ -22,10 +22,13 @@
 
 namespace ferry::controller {
 
-// The app's project from the AppProject objects of its namespace (`stored`, as the API has them);
-// the built-in `default` one when none is stored under that name. InvalidSpec-worthy NotFound or
-// Invalid (naming the project) otherwise.
-Result<apis::Project> find_project(const apis::Application& app, const std::vector<nlohmann::json>& stored);
+// The name of the app's project ("default" when it names none).
+std::string project_name(const apis::Application& app);
+
+// The app's project from the AppProject object stored under project_name(app) (nullopt: none);
+// the built-in `default` one when none is stored by that name. NotFound or Invalid (naming the
+// project) otherwise.
+Result<apis::Project> find_project(const apis::Application& app, const std::optional<nlohmann::json>& stored);
 
 // OK when the project allows the app's repository and destination, else Forbidden saying which.
 Status allows_app(const apis::Project& project, const apis::Application& app);

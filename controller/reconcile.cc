@@ -520,7 +520,8 @@ Result<int64_t> Controller::run_sync(const apis::Application& app, Json& object,
 }
 
 Result<apis::Project> Controller::project_for(const apis::Application& app) const {
-  return find_project(app, projects_ ? projects_->list(options_.namespace_) : std::vector<Json>{});
+  // One lookup by name: a pass reads and parses only its own app's project.
+  return find_project(app, projects_ ? projects_->get(options_.namespace_, project_name(app)) : std::nullopt);
 }
 
 void Controller::check_project(const apis::Application& app, OperationRun& run) const {

@@ -39,14 +39,14 @@ TEST(FindProject, PicksTheNamedOneAndFallsBackToTheBuiltInDefault) {
   auto found = find_project(app_of("team-a"), {team_a()});
   ASSERT_TRUE(found.ok()) << found.status().to_string();
   EXPECT_EQ(found->metadata.name, "team-a");
-  auto fallback = find_project(app_of(""), {team_a()});
+  auto fallback = find_project(app_of(""), std::nullopt);
   ASSERT_TRUE(fallback.ok());
   EXPECT_EQ(fallback->metadata.name, "default");
   EXPECT_TRUE(allows_resource(*fallback, app_of(""), {"rbac.authorization.k8s.io", "ClusterRole", "", "x"}).ok());
 }
 
 TEST(FindProject, AMissingOrBrokenProjectIsNamed) {
-  auto missing = find_project(app_of("team-b"), {team_a()});
+  auto missing = find_project(app_of("team-b"), std::nullopt);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().message(), "application references project \"team-b\", which does not exist");
   Json broken = team_a();
