@@ -1,7 +1,8 @@
 // ferry_sync_bench: one sync of a rendered app through the engine (compare against live state,
-// plan, server-side apply, health gate) for bench/scenarios/50-sync.sh (issue #5).
+// plan, server-side apply, health gates between waves) for bench/scenarios/50-sync.sh (issue #5).
 //   ferry_sync_bench --kubeconfig K --dir DIR --app NAME
-// Prints "sync_seconds S" (and where it went: compare_seconds, write_seconds, health_seconds),
+// Prints "sync_seconds S" (and where it went: compare_seconds, write_seconds, and health_seconds: the
+// health gate after the last wave's writes, if any, and the results),
 // "objects N", "phase P" and "requests VERB CODE N" per kind of request sent.
 #include <chrono>
 #include <filesystem>
@@ -63,7 +64,8 @@ int main(int argc, char** argv) {
   if (!plan.ok()) return 1;
   reconciler::RunOptions run_options;
   run_options.poll_interval = std::chrono::milliseconds(50);
-  // When the last wave's writes end, the rest of the sync is its health gate.
+  // When the last wave's writes end, what is left is its health gate (when more work follows) and
+  // the results.
   auto written_at = start;
   run_options.on_wave_written = [&] { written_at = std::chrono::steady_clock::now(); };
   auto result = reconciler::SyncRunner(*client).run(*plan, run_options);

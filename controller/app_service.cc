@@ -167,17 +167,14 @@ Result<std::vector<Json>> Controller::projects() const {
       return listed.status();
     }
   }
-  bool has_default = std::any_of(out.begin(), out.end(),
-                                 [](const Json& p) { return p["metadata"].value("name", "") == "default"; });
+  bool has_default = std::any_of(out.begin(), out.end(), [](const Json& p) {
+    return p["metadata"].value("name", "") == apis::kDefaultProject;
+  });
   if (!has_default) {
-    // Argo CD's implicit default project: any repository, any destination.
-    out.insert(out.begin(), Json{{"apiVersion", std::string(apis::kApiVersion)},
-                                 {"kind", "AppProject"},
-                                 {"metadata", {{"name", "default"}, {"namespace", options_.namespace_}}},
-                                 {"spec",
-                                  {{"sourceRepos", {"*"}},
-                                   {"destinations", {{{"server", "*"}, {"namespace", "*"}}}},
-                                   {"clusterResourceWhitelist", {{{"group", "*"}, {"kind", "*"}}}}}}});
+    // Argo CD's implicit default project, the one the project gate enforces.
+    apis::Project implicit = apis::default_project();
+    implicit.metadata.namespace_ = options_.namespace_;
+    out.insert(out.begin(), apis::to_json(implicit));
   }
   return out;
 }

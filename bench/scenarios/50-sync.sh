@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue #5: one sync of a 1,000-object app of mixed kinds (ConfigMaps, Secrets, Services,
-# ServiceAccounts, Deployments) through Ferry's engine (compare, plan, server-side apply, health
-# gate) against `kubectl apply --server-side -f DIR` of the same files to the same simulator
+# ServiceAccounts, Deployments) through Ferry's engine (compare, plan, server-side apply; one wave,
+# so no health gate: as in Argo CD, the last wave's rollout is the app's health to report)
+# against `kubectl apply --server-side -f DIR` of the same files to the same simulator
 # (goal: >= 3x faster); and the API requests a refresh of the unchanged app sends (goal: 0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -48,4 +49,4 @@ start=$(date +%s.%N)
 HOME=$W "$KUBECTL" --kubeconfig "$SIM_KUBECONFIG" apply --server-side -f "$W/kubectl" > /dev/null
 end=$(date +%s.%N)
 kubectl_seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
-printf 'ROW\tsync: one %s-object app (compare, plan, SSA, health)\t%s\tkubectl apply --server-side -f DIR\t%s\ts\tlower\n' "$COUNT" "$ferry" "$kubectl_seconds"
+printf 'ROW\tsync: one %s-object app (compare, plan, SSA)\t%s\tkubectl apply --server-side -f DIR\t%s\ts\tlower\n' "$COUNT" "$ferry" "$kubectl_seconds"

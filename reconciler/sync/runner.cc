@@ -67,6 +67,12 @@ size_t group_end(const std::vector<Task>& plan, size_t begin) {
   return end;
 }
 
+// Whether anything after plan[from] still runs in a successful sync (SyncFail hooks do not).
+bool work_follows(const std::vector<Task>& plan, size_t from) {
+  return std::any_of(plan.begin() + static_cast<std::ptrdiff_t>(from), plan.end(),
+                     [](const Task& t) { return t.phase != Phase::kSyncFail && t.action != Action::kSkip; });
+}
+
 // The end of the part of a group [begin, end) that may be written side by side: a run of
 // foundation tasks, or a run of other tasks. Plan order puts Namespaces and CRDs before what
 // needs them (and prunes after), so this keeps that order observable.
@@ -126,7 +132,9 @@ class Run {
       wave_changed_something |= changes_something(plan, i, end);
       std::vector<Written> written = write_group(plan, i, end);
       if (options_.on_wave_written) options_.on_wave_written();
-      if (!failed() && !options_.dry_run && !written.empty()) {
+      // As in Argo CD, health gates the next wave: once nothing is left to run, the operation
+      // ends and the app's health (Progressing until a rollout is done) is the compare's to report.
+      if (!failed() && !options_.dry_run && !written.empty() && work_follows(plan, end)) {
         Status healthy = wait_healthy(written);
         if (!healthy.ok()) fail(healthy.message());
       }

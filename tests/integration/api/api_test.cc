@@ -256,6 +256,13 @@ TEST_F(ApiProcess, BadInputGetsAClearFourHundredAndNothingBreaks) {
   EXPECT_EQ(Json::parse(r.body).value("message", ""),
             "application references project \"no-such-project\", which does not exist");
   EXPECT_NE(sim.kubectl({"get", "applications.ferry.dev", "orphan", "-n", "ferry"}).exit_code, 0);
+  // With no AppProject in the cluster, the API shows the implicit default project the gate uses.
+  r = call("GET", "/api/v1/projects/default", admin);
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json default_project = Json::parse(r.body);
+  EXPECT_EQ(default_project["metadata"].value("namespace", ""), "ferry") << r.body;
+  EXPECT_EQ(default_project["spec"]["sourceRepos"], Json::array({"*"})) << r.body;
+  EXPECT_EQ(default_project["spec"]["clusterResourceWhitelist"], Json::parse(R"([{"group":"*","kind":"*"}])")) << r.body;
   r = call("POST", "/api/v1/applications/web/rollback", admin, {{"id", "seven"}});
   EXPECT_TRUE(r.status == 400 || r.status == 404);
   r = call("GET", "/api/v1/nothing-here", admin);

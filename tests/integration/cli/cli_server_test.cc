@@ -322,10 +322,13 @@ TEST_F(CliSlowServerTest, ASyncThatOutlivesItsTimeoutExitsNonZeroAndWaitSaysWhat
 }
 
 TEST_F(CliServerTest, ADegradedWaveFailsTheSync) {
-  // The simulator never makes an image containing "fail" ready: the Deployment turns Degraded.
+  // The simulator never makes an image containing "fail" ready: the Deployment turns Degraded,
+  // and the health gate before wave 1 fails the sync.
   std::string stuck = kDeployment;
   stuck.replace(stuck.find("nginx:1.27"), 10, "nginx:fail");
-  upstream->commit({{"apps/stuck/deploy.yaml", stuck}});
+  upstream->commit({{"apps/stuck/deploy.yaml", stuck},
+                    {"apps/stuck/late.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: late\n  annotations:\n"
+                                             "    ferry.dev/sync-wave: \"1\"\ndata:\n  k: v\n"}});
   login();
   auto created = ferry({"app", "create", "stuck", "--repo", upstream->file_url(), "--path", "apps/stuck", "--dest-server",
                         "https://kubernetes.default.svc", "--dest-namespace", "default"});
