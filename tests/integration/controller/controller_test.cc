@@ -394,6 +394,31 @@ TEST_F(ControllerProcess, TerminateOpEndsARunningSyncAndTheNextWaveNeverRuns) {
   auto again = run_command({ferry_bin(), "app", "terminate-op", "slow"}, env);
   EXPECT_NE(again.exit_code, 0);
   EXPECT_NE(again.err.find("no operation is in progress"), std::string::npos) << again.err;
+
+  // What a replica that does not run the sync writes (as Argo CD's API server does): the phase
+  // Terminating on the Application. The replica running it sees that in its watch and ends it.
+  sync = run_command({ferry_bin(), "app", "sync", "slow", "--async"}, env);
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  phase.clear();
+  for (int i = 0; i < 300 && phase != "Running"; ++i) {
+    phase = slow.kubectl({"get", "applications.ferry.dev", "slow", "-n", "ferry", "-o",
+                          "jsonpath={.status.operationState.phase}"})
+                .out;
+    if (phase != "Running") std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(phase, "Running") << controller->output();
+  auto patched = slow.kubectl({"patch", "applications.ferry.dev", "slow", "-n", "ferry", "--subresource=status",
+                               "--type=merge", "-p", R"({"status":{"operationState":{"phase":"Terminating"}}})"});
+  ASSERT_EQ(patched.exit_code, 0) << patched.err;
+  ended.clear();
+  for (int i = 0; i < 300 && ended.rfind("Failed", 0) != 0; ++i) {
+    ended = slow.kubectl({"get", "applications.ferry.dev", "slow", "-n", "ferry", "-o",
+                          "jsonpath={.status.operationState.phase}: {.status.operationState.message}"})
+                .out;
+    if (ended.rfind("Failed", 0) != 0) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(ended, "Failed: Operation terminated") << controller->output();
+  EXPECT_NE(slow.kubectl({"get", "configmap", "late", "-o", "name"}).exit_code, 0);
 }
 
 }  // namespace
