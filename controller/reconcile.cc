@@ -2,6 +2,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "kube/machinery/group_version.h"
@@ -164,11 +165,13 @@ void Controller::reconcile(const std::string& name) {
   const apis::Application& app = *parsed;
 
   if (app.metadata.being_deleted()) return finalize(app);
+  // The operation field, parsed once: a rollback request runs here, a sync request further down.
+  std::optional<Result<apis::Operation>> requested;
   if (app.raw_operation.is_object()) {
-    auto requested = apis::parse_operation(app.raw_operation);
-    if (requested.ok()) {
-      for (const auto& info : requested->info) {
-        if (info.name == kRollbackOfInfo) return run_requested_rollback(app, *requested);
+    requested = apis::parse_operation(app.raw_operation);
+    if (requested->ok()) {
+      for (const auto& info : (*requested)->info) {
+        if (info.name == kRollbackOfInfo) return run_requested_rollback(app, **requested);
       }
     }
   }
@@ -256,18 +259,20 @@ void Controller::reconcile(const std::string& name) {
   }
 
   std::optional<OperationRequest> op;
-  if (!app.raw_operation.is_null() && app.raw_operation.is_object()) {
-    auto requested = apis::parse_operation(app.raw_operation);
+  if (requested) {
     OperationRequest r;
-    if (requested.ok() && requested->sync) {
-      r.prune = requested->sync->prune;
-      r.dry_run = requested->sync->dry_run;
-      r.requested_revision = requested->sync->revision;
-      r.initiated_by = requested->initiated_by.username.empty() ? "admin" : requested->initiated_by.username;
-      for (const auto& res : requested->sync->resources) r.only.insert({res.group, res.kind, res.namespace_, res.name});
-      r.sync_options = requested->sync->sync_options;
+    if (requested->ok()) {
+      const apis::Operation& operation = **requested;
+      if (operation.sync) {
+        r.prune = operation.sync->prune;
+        r.dry_run = operation.sync->dry_run;
+        r.requested_revision = operation.sync->revision;
+        r.initiated_by = operation.initiated_by.username.empty() ? "admin" : operation.initiated_by.username;
+        for (const auto& res : operation.sync->resources) r.only.insert({res.group, res.kind, res.namespace_, res.name});
+        r.sync_options = operation.sync->sync_options;
+      }
+      r.info = operation.info;
     }
-    if (requested.ok()) r.info = requested->info;
     r.clear_operation_field = true;
     if (gate.denied) r.refused = gate.reason;  // journalled as an Error operation that says why
     op = r;
