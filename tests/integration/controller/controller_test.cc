@@ -2,6 +2,7 @@
 // Applications and reading their status, and the SQLite ledger on disk.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <regex>
 #include <thread>
 
@@ -368,26 +369,27 @@ TEST_F(ControllerProcess, TerminateOpEndsARunningSyncAndTheNextWaveNeverRuns) {
     if (sync.exit_code != 0) std::this_thread::sleep_for(100ms);
   }
   ASSERT_EQ(sync.exit_code, 0) << sync.err;
-  std::string phase;
-  for (int i = 0; i < 300 && phase != "Running/web"; ++i) {
-    phase = slow.kubectl({"get", "applications.ferry.dev", "slow", "-n", "ferry", "-o",
-                          "jsonpath={.status.operationState.phase}/{.status.operationState.syncResult.resources[0].name}"})
-                .out;
-    if (phase != "Running/web") std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_EQ(phase, "Running/web") << controller->output();
+  // The Application's field at `jsonpath` once `done` holds for it (or after 30 s).
+  auto poll = [&](const std::string& jsonpath, const std::function<bool(const std::string&)>& done) {
+    std::string value;
+    for (int i = 0; i < 300; ++i) {
+      value = slow.kubectl({"get", "applications.ferry.dev", "slow", "-n", "ferry", "-o", "jsonpath=" + jsonpath}).out;
+      if (done(value)) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    return value;
+  };
+  auto is = [](const std::string& want) { return [want](const std::string& v) { return v == want; }; };
+  auto failed = [](const std::string& v) { return v.rfind("Failed", 0) == 0; };
+  const std::string outcome = "{.status.operationState.phase}: {.status.operationState.message}";
+  ASSERT_EQ(poll("{.status.operationState.phase}/{.status.operationState.syncResult.resources[0].name}", is("Running/web")),
+            "Running/web")
+      << controller->output();
 
   auto terminated = run_command({ferry_bin(), "app", "terminate-op", "slow"}, env);
   EXPECT_EQ(terminated.exit_code, 0) << terminated.err;
   EXPECT_NE(terminated.out.find("operation terminating"), std::string::npos) << terminated.out;
-  std::string ended;
-  for (int i = 0; i < 300 && ended.rfind("Failed", 0) != 0; ++i) {
-    ended = slow.kubectl({"get", "applications.ferry.dev", "slow", "-n", "ferry", "-o",
-                          "jsonpath={.status.operationState.phase}: {.status.operationState.message}"})
-                .out;
-    if (ended.rfind("Failed", 0) != 0) std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_EQ(ended, "Failed: Operation terminated") << controller->output();
+  EXPECT_EQ(poll(outcome, failed), "Failed: Operation terminated") << controller->output();
   EXPECT_NE(slow.kubectl({"get", "configmap", "late", "-o", "name"}).exit_code, 0);  // wave 1 never ran
 
   // Nothing runs now: terminating again is refused with the reason.
@@ -399,25 +401,11 @@ TEST_F(ControllerProcess, TerminateOpEndsARunningSyncAndTheNextWaveNeverRuns) {
   // Terminating on the Application. The replica running it sees that in its watch and ends it.
   sync = run_command({ferry_bin(), "app", "sync", "slow", "--async"}, env);
   ASSERT_EQ(sync.exit_code, 0) << sync.err;
-  phase.clear();
-  for (int i = 0; i < 300 && phase != "Running"; ++i) {
-    phase = slow.kubectl({"get", "applications.ferry.dev", "slow", "-n", "ferry", "-o",
-                          "jsonpath={.status.operationState.phase}"})
-                .out;
-    if (phase != "Running") std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_EQ(phase, "Running") << controller->output();
+  ASSERT_EQ(poll("{.status.operationState.phase}", is("Running")), "Running") << controller->output();
   auto patched = slow.kubectl({"patch", "applications.ferry.dev", "slow", "-n", "ferry", "--subresource=status",
                                "--type=merge", "-p", R"({"status":{"operationState":{"phase":"Terminating"}}})"});
   ASSERT_EQ(patched.exit_code, 0) << patched.err;
-  ended.clear();
-  for (int i = 0; i < 300 && ended.rfind("Failed", 0) != 0; ++i) {
-    ended = slow.kubectl({"get", "applications.ferry.dev", "slow", "-n", "ferry", "-o",
-                          "jsonpath={.status.operationState.phase}: {.status.operationState.message}"})
-                .out;
-    if (ended.rfind("Failed", 0) != 0) std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_EQ(ended, "Failed: Operation terminated") << controller->output();
+  EXPECT_EQ(poll(outcome, failed), "Failed: Operation terminated") << controller->output();
   EXPECT_NE(slow.kubectl({"get", "configmap", "late", "-o", "name"}).exit_code, 0);
 }
 
