@@ -67,10 +67,14 @@ size_t group_end(const std::vector<Task>& plan, size_t begin) {
   return end;
 }
 
-// Whether anything after plan[from] still runs in a successful sync (SyncFail hooks do not).
-bool work_follows(const std::vector<Task>& plan, size_t from) {
-  return std::any_of(plan.begin() + static_cast<std::ptrdiff_t>(from), plan.end(),
-                     [](const Task& t) { return t.phase != Phase::kSyncFail && t.action != Action::kSkip; });
+// Whether what runs after plan[from] in a successful sync waits for health first: a later wave,
+// a PostSync hook or a PruneLast prune does ("after the other resources are healthy", Argo CD's
+// words); a plain prune does not, nor do SyncFail hooks.
+bool gated_work_follows(const std::vector<Task>& plan, size_t from) {
+  return std::any_of(plan.begin() + static_cast<std::ptrdiff_t>(from), plan.end(), [](const Task& t) {
+    if (t.phase == Phase::kSyncFail || t.action == Action::kSkip) return false;
+    return t.action != Action::kPrune || t.prune_last;
+  });
 }
 
 // The end of the part of a group [begin, end) that may be written side by side: a run of
@@ -132,9 +136,9 @@ class Run {
       wave_changed_something |= changes_something(plan, i, end);
       std::vector<Written> written = write_group(plan, i, end);
       if (options_.on_wave_written) options_.on_wave_written();
-      // As in Argo CD, health gates the next wave: once nothing is left to run, the operation
-      // ends and the app's health (Progressing until a rollout is done) is the compare's to report.
-      if (!failed() && !options_.dry_run && !written.empty() && work_follows(plan, end)) {
+      // As in Argo CD, health gates the next wave: once nothing is left to run but plain prunes,
+      // the operation ends and the app's health (Progressing until a rollout is done) reports the rest.
+      if (!failed() && !options_.dry_run && !written.empty() && gated_work_follows(plan, end)) {
         Status healthy = wait_healthy(written);
         if (!healthy.ok()) fail(healthy.message());
       }

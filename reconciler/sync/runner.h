@@ -3,9 +3,9 @@
 // delete with the chosen propagation policy and the live uid as precondition. The writes of a
 // wave run side by side, except that Namespaces and CRDs are written on their own, in plan
 // order, since other objects cannot be written before them. After a wave of applies that is
-// followed by more work (a later wave, PostSync hooks, prunes) it waits until those resources
-// are healthy (Degraded fails the sync, Progressing waits); as in Argo CD, the last wave is not
-// awaited, and the app's health reports its rollout. In the gate, a resource
+// followed by more work (a later wave, PostSync hooks, PruneLast prunes) it waits until those
+// resources are healthy (Degraded fails the sync, Progressing waits); as in Argo CD, plain prunes
+// and the end of the sync do not wait, and the app's health reports the rollout. In the gate, a resource
 // whose write answer is Healthy without its status (a ConfigMap, a ClusterIP Service) is not
 // read again; the others are polled, at first close together. Hooks are created, awaited and
 // deleted per their delete policy. A failure stops the sync, runs the SyncFail hooks and reports

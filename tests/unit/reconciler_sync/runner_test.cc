@@ -11,6 +11,7 @@
 #include "kube/client/client.h"
 #include "reconciler/sync/plan.h"
 #include "reconciler/sync/runner.h"
+#include "reconciler/sync/tracking.h"
 
 namespace ferry::reconciler {
 namespace {
@@ -173,6 +174,38 @@ TEST_F(RunnerTest, TheLastWaveIsNotAwaitedAsInArgoCD) {
   EXPECT_EQ(result.phase, OperationPhase::kFailed);
   EXPECT_NE(result.message.find("timed out waiting for"), std::string::npos) << result.message;
   EXPECT_TRUE(events_for("configmaps/after").empty());
+}
+
+TEST_F(RunnerTest, PlainPrunesDoNotWaitForHealthPruneLastOnesDo) {
+  // The load balancer never gets an address; a ConfigMap left the render. A plain prune runs
+  // without waiting on the load balancer (as in Argo CD); a PruneLast one waits for it, here
+  // until the gate times out, and is never sent.
+  server->on_request = [&](const kube::Request& request, kube::Response response) {
+    if (request.method == "GET") response.body = load_balancer("web").dump();
+    return response;
+  };
+  auto plan_with_prune = [&](bool prune_last) {
+    PlanRequest request;
+    request.app = "shop";
+    request.desired = {load_balancer("web")};
+    request.live = {with_tracking(object("ConfigMap", "shop", "old"), "shop", "shop", true)};
+    request.prune = true;
+    request.prune_last = prune_last;
+    auto plan = make_plan(request);
+    EXPECT_TRUE(plan.ok()) << plan.status().to_string();
+    return plan.ok() ? *plan : std::vector<Task>{};
+  };
+  RunOptions options;
+  options.health_timeout = 1s;
+  SyncResult result = run(plan_with_prune(false), options);
+  ASSERT_EQ(result.phase, OperationPhase::kSucceeded) << result.message;
+  EXPECT_EQ(events_for("DELETE /api/v1/namespaces/shop/configmaps/old").size(), 2u);
+  EXPECT_TRUE(events_for("GET").empty());
+
+  result = run(plan_with_prune(true), options);
+  EXPECT_EQ(result.phase, OperationPhase::kFailed);
+  EXPECT_NE(result.message.find("timed out waiting for"), std::string::npos) << result.message;
+  EXPECT_EQ(events_for("DELETE").size(), 2u);  // still only the first run's prune
 }
 
 // Cancels a run that is still going after `limit`: turns a wait that should not happen into a
