@@ -259,6 +259,11 @@ class Controller {
                            const reconciler::Comparison& compared, const OperationRequest& request);
   Result<int64_t> run_operation(const apis::Application& app, Json& object, apis::ApplicationStatus& status,
                                 const OperationRun& run);
+  // Writes `status` on the Application `object` and returns what the server stored. This replica
+  // owns the status: a write that lost a race (another replica marking the operation Terminating,
+  // say) is made again on the current object, so an operation's end is never lost. On failure
+  // returns `object` unchanged.
+  Json write_owned_status(const Json& object, const apis::ApplicationStatus& status);
   Status ensure_crd();
   void on_app_change(const kube::Change& change);
   // The app's AppProject (the built-in default when none is stored by that name).

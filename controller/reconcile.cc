@@ -590,11 +590,7 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
   auto show_progress = [&] {
     apis::ApplicationStatus shown = status;
     shown.operation_state = state;
-    Json updated = object;
-    updated["status"] = apis::to_json(shown);
-    updated["status"]["reconciledAt"] = now_rfc3339();
-    auto written = client_->update_status(updated, {"ferry", false});
-    if (written.ok()) object = std::move(*written);
+    object = write_owned_status(object, shown);
   };
   show_progress();
 
@@ -704,10 +700,7 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
     if (cleared.ok()) object = std::move(*cleared);
   }
   // The final state is on the app before anyone waiting hears that the operation ended.
-  Json updated = object;
-  updated["status"] = apis::to_json(status);
-  updated["status"]["reconciledAt"] = now_rfc3339();
-  if (auto written = client_->update_status(updated, {"ferry", false}); written.ok()) object = std::move(*written);
+  object = write_owned_status(object, status);
   cancel_.forget(stop_ends_it);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -715,6 +708,22 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
   }
   finish_request(run.info, *id);
   return *id;
+}
+
+Json Controller::write_owned_status(const Json& object, const apis::ApplicationStatus& status) {
+  Json updated = object;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    updated["status"] = apis::to_json(status);
+    updated["status"]["reconciledAt"] = now_rfc3339();
+    auto written = client_->update_status(updated, {"ferry", false});
+    if (written.ok()) return std::move(*written);
+    if (!written.status().is(Reason::kConflict)) break;
+    const std::string name = object.value("metadata", Json::object()).value("name", "");
+    auto current = client_->get({std::string(apis::kApiVersion), "Application", options_.namespace_, name});
+    if (!current.ok()) break;
+    updated = std::move(*current);
+  }
+  return object;
 }
 
 void Controller::finalize(const apis::Application& app) {

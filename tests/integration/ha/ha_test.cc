@@ -224,6 +224,35 @@ TEST_F(LeaderElection, TheStandbyTakesOverFromAKilledLeaderAndFinishesItsSync) {
   EXPECT_TRUE(lease_holder("ferry-controller-leader").empty());
 }
 
+class TerminateAcrossReplicas : public HaProcess {
+ protected:
+  TerminateAcrossReplicas() : HaProcess(600000) {}  // wave 0's Deployment is never ready in the test
+};
+
+TEST_F(TerminateAcrossReplicas, ATerminateAskedOfTheStandbyEndsTheLeadersSync) {
+  Replica a{"replica-a"}, b{"replica-b"};
+  start_replica(a, {"--leader-elect"});
+  ASSERT_TRUE(eventually([&] { return lease_holder("ferry-controller-leader") == "replica-a"; })) << logs({&a});
+  start_replica(b, {"--leader-elect"});
+  upstream->commit({{"apps/web/deploy.yaml", slow_deployment("web")},
+                    {"apps/web/cm.yaml", config_map("after-deploy", "v1", 1)}});
+  ASSERT_EQ(sim.kubectl({"apply", "-f", "-"}, application("web", upstream->file_url(), "apps/web")).exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return app_field("web", "{.status.operationState.phase}") == "Running"; }))
+      << logs({&a, &b});
+
+  // The standby does not run the sync: it marks the Application Terminating, and the leader,
+  // which runs it, ends it (Argo CD's API server and controller split the work the same way).
+  auto terminated = api(b, "DELETE", "/api/v1/applications/web/operation", Json::object());
+  EXPECT_EQ(terminated.status, 200) << terminated.body;
+  ASSERT_TRUE(eventually([&] { return app_field("web", "{.status.operationState.phase}") == "Failed"; }))
+      << logs({&a, &b}) << sim.kubectl({"get", "applications.ferry.dev", "web", "-n", "ferry", "-o", "yaml"}).out;
+  EXPECT_EQ(app_field("web", "{.status.operationState.message}"), "Operation terminated");
+  EXPECT_TRUE(config_value("after-deploy").empty()) << "wave 1 ran after the terminate";
+  auto ops = history("web");
+  ASSERT_EQ(ops.size(), 1u) << logs({&a, &b});
+  EXPECT_EQ(ops[0].phase, store::OperationPhase::kFailed);
+}
+
 class PostgresRestart : public HaProcess {
  protected:
   PostgresRestart() : HaProcess(4000) {}
