@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,7 +61,6 @@ Result<ToolResult> run_tool(const ToolRun& run) {
   std::string program = run.argv[0];
   if (!executable(program)) return Status::NotFound("program " + program + " is not an executable file");
 
-  // Everything the child needs is built before fork(): after it only async-signal-safe calls.
   std::vector<char*> argv;
   for (const auto& a : run.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -74,25 +74,36 @@ Result<ToolResult> run_tool(const ToolRun& run) {
     ::close(out_pipe[0]), ::close(out_pipe[1]);
     return Status::Internal(std::string("pipe: ") + std::strerror(errno));
   }
-  sigset_t no_signals;  // the child takes signals normally, whatever its parent blocks
+  // posix_spawn, not fork: glibc starts the child without copying the parent's page tables, which
+  // costs milliseconds per tool run in a process the controller's size (and ~3 ms even in the CLI).
+  // The child gets its own process group (killed whole on timeout), stdin from /dev/null, the
+  // pipes as stdout and stderr, the work dir as cwd, no blocked signals and SIGPIPE at default.
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attr);
+  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  ::posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  if (!run.cwd.empty()) ::posix_spawn_file_actions_addchdir_np(&actions, run.cwd.c_str());
+  sigset_t no_signals, default_signals;
   sigemptyset(&no_signals);
-  pid_t pid = ::fork();
-  if (pid < 0) {
+  sigemptyset(&default_signals);
+  sigaddset(&default_signals, SIGPIPE);
+  ::posix_spawnattr_setsigmask(&attr, &no_signals);
+  ::posix_spawnattr_setsigdefault(&attr, &default_signals);
+  ::posix_spawnattr_setpgroup(&attr, 0);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = 0;
+  int spawned = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), envp.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attr);
+  if (spawned != 0) {
     for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
-    return Status::Internal(std::string("fork: ") + std::strerror(errno));
+    // glibc reports a failed chdir or exec of the child here.
+    if (!run.cwd.empty() && ::access(run.cwd.c_str(), X_OK) != 0) return Status::NotFound("cannot enter directory " + run.cwd);
+    return Status::NotFound("cannot execute " + program + ": " + std::strerror(spawned));
   }
-  if (pid == 0) {
-    ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
-    ::setpgid(0, 0);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(err_pipe[1], 2);
-    if (!run.cwd.empty() && ::chdir(run.cwd.c_str()) != 0) ::_exit(126);
-    ::execve(program.c_str(), argv.data(), envp.data());
-    ::_exit(127);
-  }
-  ::setpgid(pid, pid);  // also from the parent, so the group exists before any kill
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
 
@@ -146,8 +157,6 @@ Result<ToolResult> run_tool(const ToolRun& run) {
   if (!failure.ok()) return failure;
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
-    if (result.exit_code == 127 && result.err.empty()) return Status::NotFound("cannot execute " + program);
-    if (result.exit_code == 126 && result.err.empty()) return Status::NotFound("cannot enter directory " + run.cwd);
   } else if (WIFSIGNALED(status)) {
     result.exit_code = 128 + WTERMSIG(status);
   }

@@ -2,7 +2,10 @@
 // tool runner's limits.
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
 #include <chrono>
+#include <csignal>
 
 #include "reconciler/render/render_cache.h"
 #include "reconciler/render/renderers.h"
@@ -150,6 +153,36 @@ TEST(ToolRunner, MissingProgram) {
   run.argv = {"/nonexistent/helm"};
   auto r = run_tool(run);
   EXPECT_TRUE(r.status().is(Reason::kNotFound));
+}
+
+TEST(ToolRunner, AMissingWorkDirIsNamed) {
+  ToolRun run;
+  run.argv = {"/bin/sh", "-c", "true"};
+  run.cwd = "/nonexistent/work";
+  auto r = run_tool(run);
+  ASSERT_TRUE(r.status().is(Reason::kNotFound)) << r.status().to_string();
+  EXPECT_NE(r.status().message().find("cannot enter directory /nonexistent/work"), std::string::npos);
+}
+
+TEST(ToolRunner, TheToolGetsSignalsAtTheirDefaults) {
+  // Servers ignore SIGPIPE; a tool must not inherit that (a closed pipe should end it), nor a
+  // blocked signal mask.
+  auto previous = std::signal(SIGPIPE, SIG_IGN);
+  sigset_t blocked, old_mask;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &blocked, &old_mask);
+  ToolRun run;
+  run.argv = {"/bin/sh", "-c", "kill -PIPE $$; echo survived"};
+  auto piped = run_tool(run);
+  run.argv = {"/bin/sh", "-c", "kill -TERM $$; echo survived"};
+  auto termed = run_tool(run);
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  std::signal(SIGPIPE, previous);
+  ASSERT_TRUE(piped.ok()) << piped.status().to_string();
+  EXPECT_EQ(piped->exit_code, 128 + SIGPIPE) << piped->out;
+  ASSERT_TRUE(termed.ok()) << termed.status().to_string();
+  EXPECT_EQ(termed->exit_code, 128 + SIGTERM) << termed->out;
 }
 
 }  // namespace
