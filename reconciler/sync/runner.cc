@@ -17,7 +17,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The first wait between health polls of a wave (wait_healthy).
+// The first wait between polls of a wave's health (wait_healthy) and of a hook; later waits
+// double up to the poll interval.
 constexpr std::chrono::milliseconds kFirstPollDelay{10};
 
 kube::ObjectRef ref_of(const Task& task, const std::string& name) {
@@ -35,6 +36,13 @@ bool pause(const RunOptions& options, std::chrono::milliseconds delay) {
         std::chrono::milliseconds(50), std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now())));
   }
   return !cancelled(options);
+}
+
+// The pause before the next poll of something awaited until `deadline`: `delay`, cut short so
+// the last poll comes at the deadline rather than up to a poll interval after it.
+bool pause_before_poll(const RunOptions& options, std::chrono::milliseconds delay, Clock::time_point deadline) {
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());  // ends at or past it
+  return pause(options, std::clamp(left, std::chrono::milliseconds(0), delay));
 }
 
 std::string describe(const ObjectKey& key) {
@@ -360,7 +368,7 @@ class Run {
       if (Clock::now() >= deadline) {
         return Status(Reason::kTimeout, "timed out waiting for " + describe(still.front()->key) + " to become healthy");
       }
-      if (!pause(options_, next_poll)) return Status::Invalid("Operation terminated");
+      if (!pause_before_poll(options_, next_poll, deadline)) return Status::Invalid("Operation terminated");
       next_poll = std::min(options_.poll_interval, next_poll * 2);
       waiting = std::move(still);
     }
@@ -394,6 +402,7 @@ class Run {
     r.applied = *created;
     // Await the hook: Jobs and Pods until they finish, anything else is done once created.
     auto deadline = Clock::now() + options_.health_timeout;
+    auto next_poll = std::min(options_.poll_interval, kFirstPollDelay);
     Health h;
     while (true) {
       auto live = client_.get(ref_of(task, name));
@@ -403,10 +412,11 @@ class Run {
         h = {HealthStatus::kDegraded, "timed out waiting for the hook to finish"};
         break;
       }
-      if (!pause(options_, options_.poll_interval)) {
+      if (!pause_before_poll(options_, next_poll, deadline)) {
         h = {HealthStatus::kDegraded, "Operation terminated"};
         break;
       }
+      next_poll = std::min(options_.poll_interval, next_poll * 2);
     }
     bool succeeded = h.status != HealthStatus::kDegraded;
     if ((succeeded && policies.count(HookDeletePolicy::kHookSucceeded)) ||

@@ -45,6 +45,7 @@ class ScriptedServer : public kube::Transport {
         {{"name", "configmaps"}, {"kind", "ConfigMap"}, {"namespaced", true}},
         {{"name", "namespaces"}, {"kind", "Namespace"}, {"namespaced", false}},
         {{"name", "services"}, {"kind", "Service"}, {"namespaced", true}},
+        {{"name", "pods"}, {"kind", "Pod"}, {"namespaced", true}},
     });
     return {200, Json{{"kind", "APIResourceList"}, {"resources", resources}}.dump(), {}};
   }
@@ -138,23 +139,50 @@ TEST_F(RunnerTest, WritesWhoseAnswerNeedsNoStatusAreNotReadAgain) {
 }
 
 TEST_F(RunnerTest, AResourceWaitingOnItsStatusIsReadUntilHealthyWithEarlyPollsCloseTogether) {
-  // The load balancer gets its address just after the write: seen at the second read. The poll
-  // interval is far longer than the gate's timeout, so only early polls can see it in time.
+  // The load balancer gets its address soon after the write: seen at the fourth read. The poll
+  // interval is far longer than the gate's timeout, so only early polls get there in time (with
+  // one poll per interval, the second read would already be at the deadline).
   int reads = 0;
   server->on_request = [&](const kube::Request& request, kube::Response response) {
     if (request.method != "GET") return response;
     Json live = load_balancer("web");
-    if (++reads >= 2) live["status"]["loadBalancer"]["ingress"] = {{{"ip", "10.0.0.1"}}};
+    if (++reads >= 4) live["status"]["loadBalancer"]["ingress"] = {{{"ip", "10.0.0.1"}}};
     response.body = live.dump();
     return response;
   };
   RunOptions options;
   options.poll_interval = 1h;
-  options.health_timeout = 30s;
+  options.health_timeout = 10s;
   // A later wave, so the load balancer's wave is gated on its health.
   SyncResult result = run(plan_of({load_balancer("web"), object("ConfigMap", "shop", "after", 1)}), options);
   ASSERT_EQ(result.phase, OperationPhase::kSucceeded) << result.message;
-  EXPECT_EQ(reads, 2);
+  EXPECT_EQ(reads, 4);
+}
+
+TEST_F(RunnerTest, AHookIsPolledUntilItFinishesWithEarlyPollsCloseTogether) {
+  // A PreSync Pod hook that has finished by the fourth read. As with the health gate, the poll
+  // interval is far longer than the timeout, so only early polls get there in time.
+  int reads = 0;
+  Json hook = object("Pod", "shop", "migrate");
+  hook["metadata"]["annotations"]["ferry.dev/hook"] = "PreSync";
+  hook["spec"] = {{"restartPolicy", "Never"}, {"containers", {{{"name", "m"}, {"image", "busybox"}}}}};
+  bool created = false;  // before creation (BeforeHookCreation looks for an old hook) it is not there
+  server->on_request = [&](const kube::Request& request, kube::Response response) {
+    if (request.method == "POST" && request.path.find("/pods") != std::string::npos) created = true;
+    if (request.method != "GET" || request.path.find("/pods/migrate") == std::string::npos) return response;
+    if (!created) return kube::Response{404, R"({"kind":"Status","reason":"NotFound","code":404})", {}};
+    Json live = hook;
+    live["status"]["phase"] = ++reads >= 4 ? "Succeeded" : "Running";
+    response.body = live.dump();
+    return response;
+  };
+  RunOptions options;
+  options.poll_interval = 1h;
+  options.health_timeout = 10s;
+  SyncResult result = run(plan_of({hook, object("ConfigMap", "shop", "app")}), options);
+  ASSERT_EQ(result.phase, OperationPhase::kSucceeded) << result.message;
+  EXPECT_EQ(reads, 4);
+  EXPECT_EQ(events_for("configmaps/app").size(), 2u);  // the Sync phase ran after the hook
 }
 
 TEST_F(RunnerTest, TheLastWaveIsNotAwaitedAsInArgoCD) {
