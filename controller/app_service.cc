@@ -9,13 +9,6 @@
 #include "reconciler/sync/plan.h"
 
 namespace ferry::controller {
-namespace {
-
-kube::ObjectRef app_ref(const std::string& ns, const std::string& name) {
-  return {std::string(apis::kApiVersion), "Application", ns, name};
-}
-
-}  // namespace
 
 std::vector<Json> Controller::applications() const {
   if (!apps_) return {};
@@ -105,7 +98,7 @@ Result<Json> Controller::update_application(const std::string& name, Json object
   if (Status admitted = admitted_by_project(*parsed); !admitted.ok()) return admitted;
   // Read-modify-write with the resourceVersion: a conflicting writer makes us read again.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto live = client_->get(app_ref(options_.namespace_, name));
+    auto live = client_->get(app_ref(name));
     if (!live.ok()) {
       if (live.status().is(Reason::kNotFound)) return Status::NotFound("application \"" + name + "\" not found");
       return live.status();
@@ -123,7 +116,7 @@ Result<Json> Controller::update_application(const std::string& name, Json object
 }
 
 Status Controller::delete_application(const std::string& name, bool cascade) {
-  auto ref = app_ref(options_.namespace_, name);
+  auto ref = app_ref(name);
   auto live = client_->get(ref);
   if (!live.ok()) {
     return live.status().is(Reason::kNotFound) ? Status::NotFound("application \"" + name + "\" not found")

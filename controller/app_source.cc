@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "apis/types/project.h"
+#include "reconciler/sync/annotations.h"
 
 namespace ferry::controller {
 
@@ -57,21 +58,20 @@ Result<RenderPlan> render_plan_for(const apis::Application& app) {
   return plan;
 }
 
-// argoproj.io Applications found in git become ferry.dev ones in Ferry's namespace.
 bool server_side_diff_enabled(const apis::Application& app) {
   bool enabled = apis::sync_policy_options(app).server_side_diff;
   for (const char* key : {"argocd.argoproj.io/compare-options", "ferry.dev/compare-options"}) {
     auto it = app.metadata.annotations.find(key);
     if (it == app.metadata.annotations.end()) continue;
-    // A comma-separated list, e.g. "IgnoreExtraneous,ServerSideDiff=true".
-    std::string list = "," + it->second + ",";
-    list.erase(std::remove(list.begin(), list.end(), ' '), list.end());
-    if (list.find(",ServerSideDiff=true,") != std::string::npos) enabled = true;
-    if (list.find(",ServerSideDiff=false,") != std::string::npos) enabled = false;
+    const auto options = reconciler::split_list(it->second);  // e.g. "IgnoreExtraneous,ServerSideDiff=true"
+    auto has = [&](const char* option) { return std::find(options.begin(), options.end(), option) != options.end(); };
+    if (has("ServerSideDiff=true")) enabled = true;
+    if (has("ServerSideDiff=false")) enabled = false;
   }
   return enabled;
 }
 
+// argoproj.io Applications found in git become ferry.dev ones in Ferry's namespace.
 Json as_ferry_application(const Json& object, const std::string& ns) {
   const std::string kind = object.value("kind", "");
   if (kind != "Application" && kind != apis::kProjectKind) return object;

@@ -260,8 +260,7 @@ Result<std::string> Controller::request_operation(const std::string& name, const
     issued_requests_.insert(id);
     pending_requests_.insert(id);
   }
-  auto patched = client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
-                                      {{"operation", apis::to_json(operation)}});
+  auto patched = client_->merge_patch(app_ref(name), {{"operation", apis::to_json(operation)}});
   if (!patched.ok()) return patched.status();
   return id;
 }

@@ -264,6 +264,8 @@ class Controller {
   // say) is made again on the current object, so an operation's end is never lost. On failure
   // returns `object` unchanged.
   Json write_owned_status(const Json& object, const apis::ApplicationStatus& status);
+  // The Application `name` in the controller's namespace, for reads and writes through client_.
+  kube::ObjectRef app_ref(const std::string& name) const;
   Status ensure_crd();
   void on_app_change(const kube::Change& change);
   // The app's AppProject (the built-in default when none is stored by that name).

@@ -181,8 +181,7 @@ void Controller::reconcile(const std::string& name) {
     std::string value = annotation(app, key);
     if (value.empty()) continue;
     if (value == "hard") mem->hard_refresh = true;
-    auto patched = client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
-                                        {{"metadata", {{"annotations", {{key, nullptr}}}}}});
+    auto patched = client_->merge_patch(app_ref(name), {{"metadata", {{"annotations", {{key, nullptr}}}}}});
     if (patched.ok()) *object = std::move(*patched);  // the status write below then needs no retry
   }
 
@@ -251,7 +250,7 @@ void Controller::reconcile(const std::string& name) {
   std::string pinned = annotation(app, kPinnedRevisionAnnotation);
   if (!pinned.empty() && pinned != rendered->commit) {
     // A new revision arrived after a rollback: auto-sync may follow git again.
-    auto patched = client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, name},
+    auto patched = client_->merge_patch(app_ref(name),
                                         {{"metadata", {{"annotations", {{kPinnedRevisionAnnotation, nullptr}}}}}});
     if (patched.ok()) *object = std::move(*patched);
     apis::remove_condition(status.conditions, apis::kConditionRollbackPinned);
@@ -340,8 +339,7 @@ void Controller::reconcile(const std::string& name) {
                   : Result<reconciler::Comparison>(at.status());
       if (!compared_at.ok()) {
         if (op->clear_operation_field) {
-          auto cleared = client_->merge_patch(
-              {std::string(apis::kApiVersion), "Application", options_.namespace_, name}, {{"operation", nullptr}});
+          auto cleared = client_->merge_patch(app_ref(name), {{"operation", nullptr}});
           if (cleared.ok()) *object = std::move(*cleared);
         }
         finish_request(op->info, 0);
@@ -695,8 +693,7 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
     while (static_cast<int64_t>(status.history.size()) > limit) status.history.erase(status.history.begin());
   }
   if (run.clear_operation_field) {
-    auto cleared = client_->merge_patch(
-        {std::string(apis::kApiVersion), "Application", options_.namespace_, app.metadata.name}, {{"operation", nullptr}});
+    auto cleared = client_->merge_patch(app_ref(app.metadata.name), {{"operation", nullptr}});
     if (cleared.ok()) object = std::move(*cleared);
   }
   // The final state is on the app before anyone waiting hears that the operation ended.
@@ -710,7 +707,12 @@ Result<int64_t> Controller::run_operation(const apis::Application& app, Json& ob
   return *id;
 }
 
+kube::ObjectRef Controller::app_ref(const std::string& name) const {
+  return {std::string(apis::kApiVersion), "Application", options_.namespace_, name};
+}
+
 Json Controller::write_owned_status(const Json& object, const apis::ApplicationStatus& status) {
+  const kube::ObjectRef ref = app_ref(object.value("metadata", Json::object()).value("name", ""));
   Json updated = object;
   for (int attempt = 0; attempt < 3; ++attempt) {
     updated["status"] = apis::to_json(status);
@@ -718,8 +720,7 @@ Json Controller::write_owned_status(const Json& object, const apis::ApplicationS
     auto written = client_->update_status(updated, {"ferry", false});
     if (written.ok()) return std::move(*written);
     if (!written.status().is(Reason::kConflict)) break;
-    const std::string name = object.value("metadata", Json::object()).value("name", "");
-    auto current = client_->get({std::string(apis::kApiVersion), "Application", options_.namespace_, name});
+    auto current = client_->get(ref);
     if (!current.ok()) break;
     updated = std::move(*current);
   }
@@ -755,8 +756,7 @@ void Controller::finalize(const apis::Application& app) {
       finalizers.push_back(f);
     }
   }
-  (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, app.metadata.name},
-                             {{"metadata", {{"finalizers", finalizers}}}});
+  (void)client_->merge_patch(app_ref(app.metadata.name), {{"metadata", {{"finalizers", finalizers}}}});
 }
 
 namespace {
@@ -804,8 +804,7 @@ void Controller::run_requested_rollback(const apis::Application& app, const apis
   if (ran.ok()) return;
   log::warn("requested rollback failed", {{"app", app.key()}, {"revision", ""}, {"operation", ""},
                                           {"rollback_of", std::to_string(id)}, {"error", ran.status().to_string()}});
-  (void)client_->merge_patch({std::string(apis::kApiVersion), "Application", options_.namespace_, app.metadata.name},
-                             {{"operation", nullptr}});
+  (void)client_->merge_patch(app_ref(app.metadata.name), {{"operation", nullptr}});
   finish_request(operation.info, 0);
 }
 
@@ -856,7 +855,7 @@ Result<int64_t> Controller::rollback_locked(const std::string& name, int64_t id,
   auto ran = run_operation(*app, *object, status, run);
   if (!ran.ok()) return ran;
   // Auto-sync would undo the rollback at once: pin until git moves past the current revision.
-  kube::ObjectRef ref{std::string(apis::kApiVersion), "Application", options_.namespace_, name};
+  const kube::ObjectRef ref = app_ref(name);
   auto pinned = client_->merge_patch(
       ref, {{"metadata", {{"annotations", {{kPinnedRevisionAnnotation, status.sync.revision}}}}}});
   if (pinned.ok()) {

@@ -64,7 +64,6 @@ start=$(date +%s.%N)
 k apply --server-side -f "$W/kubectl" > /dev/null
 kubectl_seconds=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 
-
 start=$(date +%s.%N)
 start_controller "$RESYNC"
 k apply -f "$W/applications.yaml" > /dev/null

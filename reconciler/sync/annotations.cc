@@ -26,6 +26,13 @@ std::string first_of(const Json& object, std::initializer_list<const char*> name
   return "";
 }
 
+std::string describe(const Json& object) {
+  auto meta = object.value("metadata", Json::object());
+  return object.value("kind", std::string("object")) + " \"" + meta.value("name", meta.value("generateName", "")) + "\"";
+}
+
+}  // namespace
+
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream in(text);
@@ -36,13 +43,6 @@ std::vector<std::string> split_list(const std::string& text) {
   }
   return out;
 }
-
-std::string describe(const Json& object) {
-  auto meta = object.value("metadata", Json::object());
-  return object.value("kind", std::string("object")) + " \"" + meta.value("name", meta.value("generateName", "")) + "\"";
-}
-
-}  // namespace
 
 const char* phase_name(Phase phase) {
   switch (phase) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "apis/types/status.h"
 
@@ -36,6 +37,10 @@ struct SyncAnnotations {
   bool prune_last = false;           // PruneLast=true
   bool validate_disabled = false;    // Validate=false
 };
+
+// The items of a comma-separated annotation value ("Prune=false, Replace=true"), trimmed; empty
+// items dropped.
+std::vector<std::string> split_list(const std::string& text);
 
 // Invalid (naming the annotation and the object) when a wave is not an integer or a hook phase
 // is unknown: a typo must not silently reorder a sync.
